@@ -1,0 +1,97 @@
+"""Section detection: heading paths from what a heading *is* (numbered section, (n) item, ○ item, （…） sub-item), not
+only from its count of #. The source mixes levels freely (○ items appear as ###, #### and #####), so the pattern wins
+over the Markdown depth.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_MD_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
+_NUMBERED = re.compile(r"^(\d+(?:\.\d+)*)[.\s]\s*\S")
+_PAREN_NUM = re.compile(r"^\(\d+\)")
+_BULLET_ITEM = re.compile(r"^[○◎●◆■□]")
+_PAREN_ITEM = re.compile(r"^\([^()]+\)$")
+_CHAPTER = re.compile(r"^第[0-9一二三四五六七八九十]+[章部]")
+_PLAIN_HEADING_MAX = 40
+
+
+@dataclass(frozen=True)
+class Section:
+    path: tuple[str, ...]
+    start: int  # body start offset in the normalized text
+    end: int
+
+
+def heading_level(title: str, md_depth: int | None, seen_numbered: bool) -> int | None:
+    """Semantic level (1 = top). ``None`` when a plain line is not a heading."""
+    if _CHAPTER.match(title):
+        return 1
+    m = _NUMBERED.match(title)
+    if m and not title[len(m.group(1)) :].lstrip().startswith(("年", "月", "日", "%", "万", "億", "兆")):
+        return 1 + m.group(1).count(".")
+    if _PAREN_NUM.match(title):
+        return 2
+    if _BULLET_ITEM.match(title):
+        return 3
+    if _PAREN_ITEM.match(title):
+        return 4
+    if md_depth is None:
+        return None
+    if md_depth == 1:
+        return 1
+    # An unnumbered heading before the numbered sections (author, preface) is top level; after them it belongs to
+    # the current numbered section (figure titles, references).
+    return 2 if seen_numbered else 1
+
+
+def _plain_heading(line: str) -> bool:
+    return len(line) <= _PLAIN_HEADING_MAX and not line.endswith(("。", ".", "、", ",")) and bool(
+        _NUMBERED.match(line) or _PAREN_NUM.match(line) or _CHAPTER.match(line)
+        or (_BULLET_ITEM.match(line) and len(line) <= 30)
+    )
+
+
+def detect_sections(text: str, doc_title: str | None = None) -> list[Section]:
+    """Split the normalized text into body regions, each with its heading path. Heading lines are not body."""
+    sections: list[Section] = []
+    stack: list[tuple[int, str]] = []
+    seen_numbered = False
+    body_start = 0
+    pos = 0
+    title_skipped = False
+
+    def close(end: int) -> None:
+        if text[body_start:end].strip():
+            sections.append(Section(tuple(t for _, t in stack), body_start, end))
+
+    for line in text.splitlines(keepends=True):
+        stripped = line.strip()
+        md = _MD_HEADING.match(stripped)
+        title: str | None = None
+        level: int | None = None
+        if md:
+            title = md.group(2).strip()
+            if not title_skipped and len(md.group(1)) == 1 and (doc_title is None or title == doc_title):
+                # The document title is the doc_title field, not part of every path.
+                close(pos)
+                title_skipped = True
+                pos += len(line)
+                body_start = pos
+                continue
+            level = heading_level(title, len(md.group(1)), seen_numbered)
+        elif stripped and _plain_heading(stripped):
+            title = stripped
+            level = heading_level(title, None, seen_numbered)
+        if title is not None and level is not None:
+            close(pos)
+            if level == 1 and _NUMBERED.match(title):
+                seen_numbered = True
+            stack = [(lv, t) for lv, t in stack if lv < level] + [(level, title)]
+            pos += len(line)
+            body_start = pos
+            continue
+        pos += len(line)
+    close(len(text))
+    return sections

@@ -1,0 +1,51 @@
+"""Aligned reference translations (``<doc>.en.jsonl`` sidecars).
+
+Each line aligns one sentence of the normalized Japanese document to an English rendering::
+
+    {"ja": "<the sentence exactly as in the normalized text>", "en": "<English>"}
+
+Lines are matched by :func:`ingest.normalize.canon` of ``ja``, so whitespace and full-width forms do not matter.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ingest.chunker import split_sentences
+from ingest.contracts import Chunk
+from ingest.normalize import canon
+
+
+def load_sidecar(path: Path) -> dict[str, str]:
+    """``canon(ja) -> en``. Raises ``ValueError`` naming the line for malformed input."""
+    table: dict[str, str] = {}
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            ja, en = row["ja"], row["en"]
+        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            raise ValueError(f"{path}:{n}: expected {{\"ja\": ..., \"en\": ...}} ({exc})") from exc
+        if not isinstance(ja, str) or not isinstance(en, str) or not ja.strip() or not en.strip():
+            raise ValueError(f"{path}:{n}: 'ja' and 'en' must be non-empty strings")
+        table[canon(ja)] = en.strip()
+    return table
+
+
+def attach_translations(chunks: list[Chunk], doc_text: str, sidecar: Path) -> int:
+    """Fill ``text_en`` and ``en_sentences`` of ``chunks`` from the sidecar; returns the number of aligned sentences."""
+    table = load_sidecar(sidecar)
+    aligned = 0
+    for chunk in chunks:
+        rows: list[tuple[int, int, str]] = []
+        for sp in split_sentences(doc_text, chunk.start, chunk.end):
+            en = table.get(canon(doc_text[sp.start : sp.end]))
+            if en is not None:
+                rows.append((sp.start, sp.end, en))
+        if rows:
+            chunk.en_sentences = rows
+            chunk.text_en = " ".join(r[2] for r in rows)
+            aligned += len(rows)
+    return aligned
