@@ -1,0 +1,227 @@
+"""The answer service: rewrite follow-ups → retrieve → compose (extractive or LLM) → verify → answer or abstain."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from ingest.contracts import Answer, Citation, Hit
+from ingest.logging import get_logger
+from retriever.hybrid import SearchResult
+from retriever.query import clean_query, query_lang
+from service.composer import SentenceVectors, candidates, compose, score_candidates, select
+from service.engine import Engine
+from service.followup import rewrite_heuristic
+from service.llm import LLMClient, LLMUnavailable
+from service.schemas import AskRequest
+from service.verifier import verify
+
+log = get_logger("ipqa.answer")
+
+# A composed answer's best sentence must be at least this close to the question; below it the passages are about
+# something else even when retrieval found "nearest" ones.
+MIN_SENTENCE_SCORE = 0.78
+
+Event = tuple[Literal["token", "answer"], object]
+
+
+@dataclass
+class _Context:
+    question: str
+    lang: str
+    rewritten: str | None
+    result: SearchResult
+    timings: dict[str, float]
+
+
+def abstain_text(lang: str, sections: list[list[str]]) -> str:
+    names = [" > ".join(p) for p in sections if p]
+    if lang == "ja":
+        text = "ご質問の内容は、対象の文書(知的財産推進計画2024)には記載が見当たりません。"
+        if names:
+            text += "関連する可能性のある箇所: " + " / ".join(f"「{n}」" for n in names)
+        return text
+    text = "The documents (Intellectual Property Strategic Program 2024) do not cover this question."
+    if names:
+        text += " Closest sections: " + " / ".join(f"\"{n}\"" for n in names)
+    return text
+
+
+class AnswerService:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._vectors: SentenceVectors | None = None
+        self._llm: LLMClient | None = None
+        self._llm_error: str | None = None
+        if engine.settings.llm_configured:
+            try:
+                self._llm = LLMClient(engine.settings)
+            except LLMUnavailable as exc:
+                self._llm_error = str(exc)
+
+    @property
+    def llm_available(self) -> bool:
+        return self._llm is not None
+
+    @property
+    def vectors(self) -> SentenceVectors:
+        if self._vectors is None:
+            self._vectors = SentenceVectors(self.engine.embedder)
+        return self._vectors
+
+    def warm_up(self, max_chunks: int = 3000) -> None:
+        """Embed every sentence of a small corpus at start-up so the first questions are as fast as the rest."""
+        loaded = self.engine.current
+        if len(loaded.index.chunks) > max_chunks:
+            return
+        from ingest.chunker import split_sentences
+
+        texts: list[str] = []
+        for c in loaded.index.chunks:
+            texts.extend(c.text[s.start : s.end] for s in split_sentences(c.text))
+            texts.extend(en for _, _, en in c.en_sentences or [])
+        self.vectors.get(texts)
+
+    # --- steps ------------------------------------------------------------------------------------------------------
+    def _prepare(self, req: AskRequest, mode: str) -> _Context:
+        settings = self.engine.settings
+        timings: dict[str, float] = {}
+        question = clean_query(req.question, settings.max_query_chars)
+        lang = req.lang if req.lang != "auto" else query_lang(question)
+        rewritten: str | None = None
+        t = time.perf_counter()
+        if req.history:
+            if mode == "llm" and self._llm is not None:
+                try:
+                    rewritten = self._llm.rewrite(question, req.history)
+                except LLMUnavailable:
+                    rewritten = rewrite_heuristic(question, req.history, lang)
+            else:
+                rewritten = rewrite_heuristic(question, req.history, lang)
+        timings["rewrite"] = (time.perf_counter() - t) * 1000
+        retriever = self.engine.current.retriever
+        result = retriever.search(rewritten or question, req.k)
+        timings["retrieve"] = result.timings_ms.get("total", 0.0)
+        return _Context(question, lang, rewritten, result, timings)
+
+    def _similarity(self, a: str, b: str) -> float:
+        v = self.vectors.get([a, b])
+        return float(v[0] @ v[1])
+
+    def _abstain(self, ctx: _Context, mode: str, notes: list[str]) -> Answer:
+        sections = [h.section_path for h in ctx.result.hits[:3]]
+        return Answer(
+            answer=abstain_text(ctx.lang, sections), lang=ctx.lang,  # type: ignore[arg-type]
+            abstained=True, grounded=True, mode=mode, citations=[], rewritten_query=ctx.rewritten,
+            suggested_sections=sections, notes=notes, timings_ms=ctx.timings,
+        )
+
+    def _extractive(self, ctx: _Context, notes: list[str]) -> Answer:
+        t = time.perf_counter()
+        retriever = self.engine.current.retriever
+        if not ctx.result.confident or not ctx.result.hits:
+            return self._abstain(ctx, "extractive", notes)
+        alignment = {}
+        for h in ctx.result.hits:
+            chunk = retriever.chunk(h.chunk_id)
+            if chunk is not None and chunk.en_sentences:
+                alignment[h.chunk_id] = chunk.en_sentences
+        cands = candidates(ctx.result.hits, alignment)
+        qvec = self.engine.embedder.encode([ctx.rewritten or ctx.question], is_query=True)[0]
+        score_candidates(ctx.rewritten or ctx.question, ctx.lang, qvec, cands, self.vectors)
+        chosen = select(cands)
+        if not chosen or chosen[0].score < MIN_SENTENCE_SCORE and max(c.score for c in chosen) < MIN_SENTENCE_SCORE:
+            ctx.timings["compose"] = (time.perf_counter() - t) * 1000
+            return self._abstain(ctx, "extractive", notes)
+        text, citations = compose(chosen, ctx.lang)
+        ctx.timings["compose"] = (time.perf_counter() - t) * 1000
+        return self._finish(ctx, "extractive", text, citations, notes)
+
+    def _finish(self, ctx: _Context, mode: str, text: str, citations: list[Citation], notes: list[str]) -> Answer:
+        t = time.perf_counter()
+        checked = verify(text, citations, self._similarity)
+        ctx.timings["verify"] = (time.perf_counter() - t) * 1000
+        if not any(c.supported for c in checked.claims):
+            return self._abstain(ctx, mode, notes + ["no answer sentence survived citation checks"])
+        used = {n for c in checked.claims for n in c.ns}
+        if checked.removed:
+            notes = notes + [f"{len(checked.removed)} unsupported sentence(s) removed"]
+        return Answer(
+            answer=checked.render(), lang=ctx.lang,  # type: ignore[arg-type]
+            abstained=False, grounded=checked.grounded, mode=mode,
+            citations=[c for c in citations if c.n in used], rewritten_query=ctx.rewritten, notes=notes,
+            timings_ms={k: round(v, 2) for k, v in ctx.timings.items()},
+        )
+
+    def _llm_citations(self, hits: list[Hit], text: str) -> list[Citation]:
+        """One citation per passage shown to the model; the quote is the passage sentence closest to the answer."""
+        from ingest.chunker import split_sentences
+
+        out: list[Citation] = []
+        for i, h in enumerate(hits, 1):
+            spans = split_sentences(h.text) or []
+            quote_start, quote_end = 0, len(h.text)
+            if spans:
+                sims = self.vectors.get([h.text[s.start : s.end] for s in spans]) @ self.vectors.get([text])[0]
+                best = spans[int(np.argmax(sims))]
+                quote_start, quote_end = best.start, best.end
+            out.append(Citation(
+                n=i, chunk_id=h.chunk_id, doc_id=h.doc_id, section_path=h.section_path,
+                quote=h.text[quote_start:quote_end], start=h.start + quote_start, end=h.start + quote_end,
+                text=h.text, text_en=h.text_en,
+            ))
+        return out
+
+    # --- public -----------------------------------------------------------------------------------------------------
+    def ask(self, req: AskRequest) -> Answer:
+        final: Answer | None = None
+        for kind, payload in self.ask_stream(req):
+            if kind == "answer":
+                assert isinstance(payload, Answer)
+                final = payload
+        assert final is not None
+        return final
+
+    def ask_stream(self, req: AskRequest) -> Iterator[Event]:
+        """``token`` events while the answer is produced, then exactly one ``answer`` event (the verified answer)."""
+        t0 = time.perf_counter()
+        mode = req.mode or self.engine.settings.answer_mode
+        notes: list[str] = []
+        if mode == "llm" and self._llm is None:
+            notes.append(f"LLM mode unavailable ({self._llm_error or 'no LLM configured'}); extractive answer shown")
+            mode = "extractive"
+        ctx = self._prepare(req, mode)
+        answer: Answer | None = None
+        if mode == "llm" and self._llm is not None:
+            if not ctx.result.confident or not ctx.result.hits:
+                answer = self._abstain(ctx, "llm", notes)
+            else:
+                parts: list[str] = []
+                t = time.perf_counter()
+                try:
+                    for token in self._llm.stream_answer(ctx.question, ctx.lang, ctx.result.hits):
+                        parts.append(token)
+                        yield ("token", token)
+                    ctx.timings["generate"] = (time.perf_counter() - t) * 1000
+                    text = "".join(parts)
+                    answer = self._finish(ctx, "llm", text, self._llm_citations(ctx.result.hits, text), notes)
+                except LLMUnavailable as exc:
+                    log.warning("llm_fallback", reason=str(exc))
+                    notes.append(f"LLM unavailable ({exc}); extractive answer shown")
+                    if parts:
+                        yield ("token", "\n\n")
+        if answer is None:
+            answer = self._extractive(ctx, notes)
+            for piece in _pieces(answer.answer):
+                yield ("token", piece)
+        answer.timings_ms["total"] = round((time.perf_counter() - t0) * 1000, 2)
+        yield ("answer", answer)
+
+
+def _pieces(text: str, size: int = 12) -> Iterator[str]:
+    for i in range(0, len(text), size):
+        yield text[i : i + size]

@@ -1,0 +1,79 @@
+"""The loaded state of a running service: settings, embedder, index and retriever, created once and swapped whole on
+re-index, so a request never sees half of an old index and half of a new one."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+from ingest.embedders import IpqaEmbeddings, make_embedder
+from ingest.logging import get_logger
+from ingest.settings import Settings
+from ingest.store import IndexProblem, LoadedIndex, load_index
+from retriever.hybrid import HybridRetriever, RetrieverConfig
+
+log = get_logger("ipqa.engine")
+
+
+class NotReady(RuntimeError):
+    """The index is missing or unusable; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class Loaded:
+    index: LoadedIndex
+    retriever: HybridRetriever
+
+
+def retriever_config(settings: Settings) -> RetrieverConfig:
+    cfg = RetrieverConfig(use_sparse=settings.use_sparse, max_query_chars=settings.max_query_chars)
+    if settings.min_score is not None:
+        cfg.min_evidence = settings.min_score
+    return cfg
+
+
+class Engine:
+    def __init__(self, settings: Settings, embedder: IpqaEmbeddings | None = None) -> None:
+        self.settings = settings
+        self._embedder = embedder
+        self._loaded: Loaded | None = None
+        self._error: str | None = "not loaded yet"
+        self._lock = threading.Lock()
+
+    @property
+    def embedder(self) -> IpqaEmbeddings:
+        if self._embedder is None:
+            self._embedder = make_embedder(
+                self.settings.embedder, self.settings.st_query_prompt, self.settings.st_passage_prompt
+            )
+        return self._embedder
+
+    def load(self) -> None:
+        """(Re)load the published index. On failure the previous index, if any, keeps serving."""
+        with self._lock:
+            try:
+                index = load_index(self.settings.resolved_index_dir, self.embedder.id)
+                self._loaded = Loaded(index, HybridRetriever(index, self.embedder, retriever_config(self.settings)))
+                self._error = None
+                log.info("index_loaded", chunks=len(index.chunks), path=str(index.path))
+            except IndexProblem as exc:
+                self._error = str(exc)
+                log.warning("index_not_loaded", reason=str(exc))
+                if self._loaded is None:
+                    return
+                # Keep serving the old one; readiness stays green.
+
+    @property
+    def ready(self) -> bool:
+        return self._loaded is not None
+
+    @property
+    def status(self) -> str:
+        return "ok" if self._loaded is not None else (self._error or "not loaded")
+
+    @property
+    def current(self) -> Loaded:
+        loaded = self._loaded
+        if loaded is None:
+            raise NotReady(self._error or "index not loaded; run 'ipqa ingest'")
+        return loaded

@@ -1,0 +1,131 @@
+"""Citation verifier: every answer sentence must be supported by a passage it cites.
+
+A sentence is supported by a passage when it states no number or named term the passage lacks, and it either is a
+verbatim part of the passage (or its aligned reference translation) or is close to it in meaning (embedding cosine)
+or in wording (character-bigram coverage). Unsupported sentences are re-cited to a passage that does support them,
+or removed. Used for every answer mode.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from ingest.contracts import Citation
+from ingest.normalize import canon
+from retriever.tokenize import char_ngram_tokens, english_tokens
+from service.facts import named_terms, unsupported_numbers
+
+_MARKER = re.compile(r"\[(\d+)\]")
+# A claim ends after its markers, or at a sentence end when it carries none.
+_CLAIM = re.compile(r"[^。!?！？\[\n]*?(?:[。!?！？]+[」』)]*\s*|(?=\[))(?:\s*\[\d+\])*|[^\n]+$", re.S)
+_EN_CLAIM_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z「\"'(])|(?<=\])\s+")
+
+Similarity = Callable[[str, str], float]
+
+SEMANTIC_MIN = 0.83
+LEXICAL_MIN = 0.5
+
+
+@dataclass
+class Claim:
+    text: str  # without markers
+    ns: list[int]
+    supported: bool = False
+    framing: bool = False
+
+
+@dataclass
+class Verification:
+    claims: list[Claim]
+    removed: list[Claim] = field(default_factory=list)
+    recited: int = 0
+
+    @property
+    def grounded(self) -> bool:
+        facts = [c for c in self.claims if not c.framing]
+        return bool(facts) and all(c.supported for c in facts) and not self.removed
+
+    def render(self) -> str:
+        parts = []
+        for c in self.claims:
+            marks = "".join(f"[{n}]" for n in c.ns)
+            parts.append(f"{c.text}{marks}")
+        joined = "".join(p if _is_ja(p) else p + " " for p in parts).strip()
+        return re.sub(r"\s+", " ", joined)
+
+
+def _is_ja(text: str) -> bool:
+    return bool(re.search(r"[\u3040-\u30ff\u3400-\u9fff]", text)) and not re.match(r"^[A-Za-z]", text.strip())
+
+
+def parse_claims(answer: str) -> list[Claim]:
+    """Split an answer into claims, each with the citation numbers that follow it."""
+    claims: list[Claim] = []
+    pieces: list[str] = []
+    for line in answer.splitlines():
+        for m in _CLAIM.finditer(line):
+            piece = m.group().strip()
+            if piece:
+                pieces.extend(p for p in _EN_CLAIM_SPLIT.split(piece) if p.strip())
+    for piece in pieces:
+        ns = [int(n) for n in _MARKER.findall(piece)]
+        text = _MARKER.sub("", piece).strip()
+        if not re.search(r"\w", text):
+            # Stray punctuation after a marker ("… [2].") belongs to the claim before it.
+            if ns and claims:
+                claims[-1].ns.extend(n for n in ns if n not in claims[-1].ns)
+            continue
+        claims.append(Claim(text=text, ns=ns))
+    return claims
+
+
+def _is_framing(text: str) -> bool:
+    """Lead-ins such as "According to the plan:" state nothing that needs a source."""
+    t = text.strip()
+    return len(t) <= 80 and t.endswith((":", "：")) and not unsupported_numbers(t, "") and not named_terms(t)
+
+
+def _lexical_coverage(claim: str, evidence: str) -> float:
+    if _is_ja(claim):
+        c, e = set(char_ngram_tokens(claim)), set(char_ngram_tokens(evidence))
+    else:
+        c, e = set(english_tokens(claim)), set(english_tokens(evidence))
+    return len(c & e) / len(c) if c else 0.0
+
+
+def supports(claim: str, cit: Citation, similarity: Similarity | None) -> bool:
+    evidence = cit.text + "\n" + (cit.text_en or "")
+    if unsupported_numbers(claim, evidence):
+        return False
+    ev_terms = {t.upper() for t in named_terms(evidence)}
+    if any(t.upper() not in ev_terms for t in named_terms(claim) if t.isascii()):
+        return False
+    if canon(claim) in canon(evidence):
+        return True
+    if _lexical_coverage(claim, evidence) >= LEXICAL_MIN:
+        return True
+    return similarity is not None and similarity(claim, cit.quote or cit.text) >= SEMANTIC_MIN
+
+
+def verify(answer: str, citations: list[Citation], similarity: Similarity | None = None) -> Verification:
+    by_n = {c.n: c for c in citations}
+    result = Verification(claims=[])
+    for claim in parse_claims(answer):
+        if not claim.ns and _is_framing(claim.text):
+            claim.framing = True
+            result.claims.append(claim)
+            continue
+        good = [n for n in claim.ns if n in by_n and supports(claim.text, by_n[n], similarity)]
+        if not good:
+            # Re-cite: another passage of this answer may carry the sentence.
+            good = [c.n for c in citations if supports(claim.text, c, similarity)][:1]
+            if good:
+                result.recited += 1
+        if good:
+            claim.ns, claim.supported = good, True
+            result.claims.append(claim)
+        else:
+            result.removed.append(claim)
+    return result

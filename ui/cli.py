@@ -1,0 +1,133 @@
+"""The ``ipqa`` command line: ingest | search | ask | serve. Errors exit non-zero with one line on stderr."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from ingest.logging import configure_logging
+from ingest.settings import Settings
+
+
+def _fail(msg: str, code: int = 2) -> int:
+    print(f"ipqa: error: {msg}", file=sys.stderr)
+    return code
+
+
+def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    from tqdm import tqdm
+
+    from ingest.pipeline import ingest
+
+    bar = tqdm(total=0, unit="file", disable=not sys.stderr.isatty())
+
+    def progress(stage: str, i: int, n: int) -> None:
+        bar.total = n
+        bar.set_description(stage)
+        bar.n = i
+        bar.refresh()
+
+    summary = ingest(settings, [Path(p) for p in args.paths] or None, rebuild=args.rebuild, progress=progress)
+    bar.close()
+    for reason in summary.skipped:
+        print(f"warning: {reason}", file=sys.stderr)
+    print(summary.line())
+    return 0 if summary.documents else _fail("no documents could be ingested")
+
+
+def _engine(settings: Settings):  # type: ignore[no-untyped-def]
+    from service.engine import Engine
+
+    engine = Engine(settings)
+    engine.load()
+    if not engine.ready:
+        raise RuntimeError(engine.status)
+    return engine
+
+
+def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
+    result = _engine(settings).current.retriever.search(args.query, args.k)
+    if args.json:
+        print(json.dumps({"hits": [h.model_dump() for h in result.hits]}, ensure_ascii=False, indent=2))
+        return 0
+    for h in result.hits:
+        print(f"[{h.rank}] {h.score:.4f}  {' > '.join(h.section_path)}")
+        print(f"    {h.text[:200]}")
+    return 0
+
+
+def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    from service.answer import AnswerService
+    from service.schemas import AskRequest
+
+    service = AnswerService(_engine(settings))
+    answer = service.ask(AskRequest(question=args.question, mode=args.mode, k=args.k))
+    if args.json:
+        print(answer.model_dump_json(indent=2))
+        return 0
+    print(answer.answer)
+    for note in answer.notes:
+        print(f"(note: {note})")
+    if answer.citations:
+        print("\nSources:")
+        for c in answer.citations:
+            print(f"[{c.n}] {' > '.join(c.section_path)} ({c.doc_id} {c.start}-{c.end})")
+            print(f"    「{c.quote}」")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from ingest.store import IndexProblem, read_manifest
+    from service.api import create_app
+
+    try:
+        read_manifest(settings.resolved_index_dir)
+    except IndexProblem:
+        # First start on a fresh machine: build the bundled corpus's index.
+        from ingest.pipeline import ingest
+
+        print(ingest(settings).line(), file=sys.stderr)
+    app = create_app(settings)
+    uvicorn.run(app, host=args.host or settings.host, port=args.port or settings.port, log_level="warning")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    parser = argparse.ArgumentParser(prog="ipqa", description="Cited Q&A over 知的財産推進計画2024")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("ingest", help="build the index")
+    p.add_argument("paths", nargs="*")
+    p.add_argument("--rebuild", action="store_true")
+    p = sub.add_parser("search", help="show the best passages")
+    p.add_argument("query")
+    p.add_argument("-k", type=int, default=5)
+    p.add_argument("--json", action="store_true")
+    p = sub.add_parser("ask", help="answer with citations")
+    p.add_argument("question")
+    p.add_argument("-k", type=int, default=5)
+    p.add_argument("--mode", choices=["extractive", "llm"], default=None)
+    p.add_argument("--json", action="store_true")
+    p = sub.add_parser("serve", help="run the API")
+    p.add_argument("--host", default=None)
+    p.add_argument("--port", type=int, default=None)
+    args = parser.parse_args(argv)
+    try:
+        settings = Settings()
+    except Exception as exc:  # noqa: BLE001 - pydantic's message names the bad variable
+        return _fail(f"invalid settings: {exc}".splitlines()[0])
+    configure_logging(settings.log_level, settings.log_json)
+    handlers = {"ingest": cmd_ingest, "search": cmd_search, "ask": cmd_ask, "serve": cmd_serve}
+    try:
+        return handlers[args.command](args, settings)
+    except Exception as exc:  # noqa: BLE001 - the CLI contract is one line on stderr, not a traceback
+        return _fail(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
