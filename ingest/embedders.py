@@ -93,7 +93,8 @@ class SentenceTransformerEmbeddings(IpqaEmbeddings):
             self._model = SentenceTransformer(name_or_path, device="cpu")
         except (OSError, ValueError) as exc:
             raise EmbedderError(f"cannot load sentence-transformers model '{name_or_path}': {exc}") from exc
-        dim = self._model.get_sentence_embedding_dimension()
+        get_dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        dim = get_dim()
         if dim is None:
             raise EmbedderError(f"model '{name_or_path}' does not report an embedding dimension")
         self.dim = int(dim)

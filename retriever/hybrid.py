@@ -17,7 +17,7 @@ from retriever.fusion import RankedList, score_mix, weighted_rrf
 from retriever.query import clean_query, query_lang
 from retriever.tokenize import Tokenizer, english_tokens, get_tokenizer
 
-# Chosen on eval/data/dev.jsonl with eval/tune.py; the comparison table is in docs/retrieval.md.
+# Starting weights, not yet tuned: choosing them on eval/data/dev.jsonl is open work (docs/retrieval.md).
 DEFAULT_WEIGHTS_JA: dict[str, float] = {"dense": 1.0, "lexical": 0.5, "sparse": 0.0}
 DEFAULT_WEIGHTS_EN: dict[str, float] = {"dense": 1.0, "lexical": 0.3, "dense_en": 1.0, "lexical_en": 0.3, "sparse": 0.0}
 DEFAULT_MIN_EVIDENCE = 0.80

@@ -97,6 +97,17 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_translate(args: argparse.Namespace, settings: Settings) -> int:
+    from ingest.translate_llm import TranslationCheckFailed, translate_document
+
+    try:
+        out = translate_document(Path(args.path), settings, Path(args.out) if args.out else None)
+    except TranslationCheckFailed as exc:
+        return _fail(f"translation written but its check found {len(exc.issues)} issue(s): {exc.path}", 1)
+    print(f"wrote {out} (translation check passed)")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     parser = argparse.ArgumentParser(prog="ipqa", description="Cited Q&A over 知的財産推進計画2024")
@@ -116,13 +127,16 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("serve", help="run the API")
     p.add_argument("--host", default=None)
     p.add_argument("--port", type=int, default=None)
+    p = sub.add_parser("translate", help="write an English reference sidecar through the configured LLM")
+    p.add_argument("path")
+    p.add_argument("--out", default=None)
     args = parser.parse_args(argv)
     try:
         settings = Settings()
     except Exception as exc:  # noqa: BLE001 - pydantic's message names the bad variable
         return _fail(f"invalid settings: {exc}".splitlines()[0])
     configure_logging(settings.log_level, settings.log_json)
-    handlers = {"ingest": cmd_ingest, "search": cmd_search, "ask": cmd_ask, "serve": cmd_serve}
+    handlers = {"ingest": cmd_ingest, "search": cmd_search, "ask": cmd_ask, "serve": cmd_serve, "translate": cmd_translate}
     try:
         return handlers[args.command](args, settings)
     except Exception as exc:  # noqa: BLE001 - the CLI contract is one line on stderr, not a traceback
