@@ -15,6 +15,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from ingest.chat import ChatModelUnavailable, chat_model
 from ingest.logging import get_logger
 from ingest.normalize import canon
 from ingest.settings import Settings
@@ -67,18 +68,9 @@ class TranslationCheckFailed(RuntimeError):
 
 def _model(settings: Settings) -> Any:
     try:
-        from langchain_openai import ChatOpenAI
-    except ImportError as exc:  # pragma: no cover - depends on extras
-        raise TranslationUnavailable("translation needs the 'llm' extra: pip install -e '.[llm]'") from exc
-    # Retries are ours (one per batch, with the failure explained to the model), not the client's blind ones.
-    return ChatOpenAI(
-        base_url=settings.llm_base_url,
-        model=settings.llm_model,
-        api_key=settings.llm_api_key,
-        timeout=settings.llm_timeout_s,
-        max_retries=0,
-        temperature=0,
-    )
+        return chat_model(settings)
+    except ChatModelUnavailable as exc:
+        raise TranslationUnavailable(f"translation {exc}") from exc
 
 
 def _ask(model: Any, prompt: str) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from ingest.chat import ChatModelUnavailable, chat_model
 from ingest.contracts import Hit
 from ingest.settings import Settings
 from service.schemas import ChatTurn
@@ -44,22 +45,12 @@ def _passages_block(hits: list[Hit]) -> str:
 
 class LLMClient:
     def __init__(self, settings: Settings) -> None:
-        if not settings.llm_base_url:
-            raise LLMUnavailable("no LLM configured (set IPQA_LLM_BASE_URL)")
+        from langchain_core.prompts import ChatPromptTemplate
+
         try:
-            from langchain_core.prompts import ChatPromptTemplate
-            from langchain_openai import ChatOpenAI
-        except ImportError as exc:  # pragma: no cover - depends on extras
-            raise LLMUnavailable("LLM mode needs the 'llm' extra: pip install -e '.[llm]'") from exc
-        self._model: Any = ChatOpenAI(
-            base_url=settings.llm_base_url,
-            model=settings.llm_model,
-            api_key=settings.llm_api_key,
-            timeout=settings.llm_timeout_s,
-            max_retries=0,
-            temperature=0,
-            streaming=True,
-        )
+            self._model: Any = chat_model(settings, streaming=True)
+        except ChatModelUnavailable as exc:
+            raise LLMUnavailable(str(exc)) from exc
         self._answer_chain: Any = (
             ChatPromptTemplate.from_messages(
                 [("system", SYSTEM_PROMPT), ("human", "Passages:\n{passages}\n\nQuestion: {question}")]
