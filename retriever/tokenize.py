@@ -57,56 +57,60 @@ def char_ngram_tokens(text: str, n: int = 2, with_unigrams: bool = False) -> lis
     return tokens
 
 
-class SudachiTokenizer:
-    """SudachiPy (core dictionary) content words, dictionary-normalized (e.g. 取り組み → 取組)."""
+_CONTENT_SKIP_POS = ("助詞", "助動詞", "補助記号", "空白", "記号")
 
-    _SKIP_POS = ("助詞", "助動詞", "補助記号", "空白", "記号")
+
+class _MorphTokenizer:
+    """ASCII runs become whole words; Japanese runs go to a morphological analyzer, one call at a time (neither
+    analyzer object is safe to share between threads)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+
+    def _japanese(self, run: str) -> list[str]:
+        raise NotImplementedError
+
+    def __call__(self, text: str) -> list[str]:
+        out: list[str] = []
+        for piece in _SCRIPT_SPLIT.findall(_prep(text)):
+            if piece.isascii():
+                out.extend(_ascii_tokens(piece))
+                continue
+            with self._lock:
+                out.extend(self._japanese(piece))
+        return out
+
+
+class SudachiTokenizer(_MorphTokenizer):
+    """SudachiPy (core dictionary) content words, dictionary-normalized (e.g. 取り組み → 取組)."""
 
     def __init__(self, mode: str = "C") -> None:
         from sudachipy import Dictionary, SplitMode
 
+        super().__init__()
         self._tok = Dictionary(dict="core").create()
         self._mode = {"A": SplitMode.A, "B": SplitMode.B, "C": SplitMode.C}[mode]
-        self._lock = threading.Lock()  # the Rust tokenizer object is not safe to share between threads
 
-    def __call__(self, text: str) -> list[str]:
-        t = _prep(text)
-        out: list[str] = []
-        for piece in _SCRIPT_SPLIT.findall(t):
-            if piece.isascii():
-                out.extend(_ascii_tokens(piece))
-                continue
-            with self._lock:
-                morphs = self._tok.tokenize(piece, self._mode)
-                out.extend(m.normalized_form() for m in morphs if m.part_of_speech()[0] not in self._SKIP_POS)
-        return out
+    def _japanese(self, run: str) -> list[str]:
+        morphs = self._tok.tokenize(run, self._mode)
+        return [m.normalized_form() for m in morphs if m.part_of_speech()[0] not in _CONTENT_SKIP_POS]
 
 
-class FugashiTokenizer:
+class FugashiTokenizer(_MorphTokenizer):
     """MeCab via fugashi with unidic-lite; lemmas of content words."""
-
-    _SKIP_POS = ("助詞", "助動詞", "補助記号", "空白", "記号")
 
     def __init__(self) -> None:
         import fugashi
 
+        super().__init__()
         self._tagger = fugashi.Tagger()
-        self._lock = threading.Lock()
 
-    def __call__(self, text: str) -> list[str]:
-        t = _prep(text)
-        out: list[str] = []
-        for piece in _SCRIPT_SPLIT.findall(t):
-            if piece.isascii():
-                out.extend(_ascii_tokens(piece))
-                continue
-            with self._lock:
-                for w in self._tagger(piece):
-                    if w.feature.pos1 in self._SKIP_POS:
-                        continue
-                    lemma = getattr(w.feature, "lemma", None) or w.surface
-                    out.append(str(lemma).split("-")[0])
-        return out
+    def _japanese(self, run: str) -> list[str]:
+        return [
+            str(getattr(w.feature, "lemma", None) or w.surface).split("-")[0]
+            for w in self._tagger(run)
+            if w.feature.pos1 not in _CONTENT_SKIP_POS
+        ]
 
 
 TOKENIZERS = ("bigram", "uni+bigram", "trigram", "sudachi", "fugashi")

@@ -134,7 +134,7 @@ class AnswerService:
         qvec = self.engine.embedder.encode([ctx.rewritten or ctx.question], is_query=True)[0]
         score_candidates(ctx.rewritten or ctx.question, ctx.lang, qvec, cands, self.vectors)
         chosen = select(cands)
-        if not chosen or chosen[0].score < MIN_SENTENCE_SCORE and max(c.score for c in chosen) < MIN_SENTENCE_SCORE:
+        if not chosen or max(c.score for c in chosen) < MIN_SENTENCE_SCORE:
             ctx.timings["compose"] = (time.perf_counter() - t) * 1000
             return self._abstain(ctx, "extractive", notes)
         text, citations = compose(chosen, ctx.lang)
