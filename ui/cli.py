@@ -83,7 +83,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     from ingest.store import IndexProblem, read_manifest
-    from service.api import create_app
+    from ui.web import build_app
 
     try:
         read_manifest(settings.resolved_index_dir)
@@ -92,7 +92,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         from ingest.pipeline import ingest
 
         print(ingest(settings).line(), file=sys.stderr)
-    app = create_app(settings)
+    app = build_app(settings)
     uvicorn.run(app, host=args.host or settings.host, port=args.port or settings.port, log_level="warning")
     return 0
 
@@ -124,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("-k", type=int, default=5)
     p.add_argument("--mode", choices=["extractive", "llm"], default=None)
     p.add_argument("--json", action="store_true")
-    p = sub.add_parser("serve", help="run the API")
+    p = sub.add_parser("serve", help="run the API and the web UI (/ui)")
     p.add_argument("--host", default=None)
     p.add_argument("--port", type=int, default=None)
     p = sub.add_parser("translate", help="write an English reference sidecar through the configured LLM")
