@@ -108,6 +108,22 @@ def cmd_translate(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    from eval.cli import DEFAULT_OUT, EvalError, EvalOptions, UsageError, execute
+    from eval.dataset import DEFAULT_QA
+
+    opts = EvalOptions(
+        qa=Path(args.qa) if args.qa else DEFAULT_QA, url=args.url, out=Path(args.out) if args.out else DEFAULT_OUT,
+        baseline=args.baseline, fail_under=args.fail_under or [], judge=not args.no_judge,
+    )
+    try:
+        return execute(opts, settings)
+    except UsageError as exc:
+        return _fail(str(exc), 2)
+    except EvalError as exc:
+        return _fail(str(exc), 1)
+
+
 def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     parser = argparse.ArgumentParser(prog="ipqa", description="Cited Q&A over 知的財産推進計画2024")
@@ -130,13 +146,22 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("translate", help="write an English reference sidecar through the configured LLM")
     p.add_argument("path")
     p.add_argument("--out", default=None)
+    p = sub.add_parser("eval", help="score retrieval, citations and answers on a QA set; write a report")
+    p.add_argument("--qa", default=None, help="QA set (JSON lines); default: the development set")
+    p.add_argument("--url", default=None, help="evaluate a running server (e.g. http://127.0.0.1:8000) instead")
+    p.add_argument("--out", default=None, help="report folder (default: eval-out/)")
+    p.add_argument("--baseline", action="store_true", help="also run the plain 1000/200 dense-only baseline")
+    p.add_argument("--fail-under", action="extend", nargs="+", metavar="METRIC=VALUE",
+                   help="exit 1 when a metric is below VALUE, e.g. r@5=0.8 ja.citation_recall=0.6")
+    p.add_argument("--no-judge", action="store_true", help="skip the LLM judge even when an LLM is configured")
     args = parser.parse_args(argv)
     try:
         settings = Settings()
     except Exception as exc:  # noqa: BLE001 - pydantic's message names the bad variable
         return _fail(f"invalid settings: {exc}".splitlines()[0])
     configure_logging(settings.log_level, settings.log_json)
-    handlers = {"ingest": cmd_ingest, "search": cmd_search, "ask": cmd_ask, "serve": cmd_serve, "translate": cmd_translate}
+    handlers = {"ingest": cmd_ingest, "search": cmd_search, "ask": cmd_ask, "serve": cmd_serve, "translate": cmd_translate,
+                "eval": cmd_eval}
     try:
         return handlers[args.command](args, settings)
     except Exception as exc:  # noqa: BLE001 - the CLI contract is one line on stderr, not a traceback
