@@ -88,11 +88,11 @@ class SudachiTokenizer(_MorphTokenizer):
         from sudachipy import Dictionary, SplitMode
 
         super().__init__()
-        self._tok = Dictionary(dict="core").create()
         self._mode = {"A": SplitMode.A, "B": SplitMode.B, "C": SplitMode.C}[mode]
+        self._tok = Dictionary(dict="core").tokenizer(self._mode)
 
     def _japanese(self, run: str) -> list[str]:
-        morphs = self._tok.tokenize(run, self._mode)
+        morphs = self._tok.tokenize(run)
         return [m.normalized_form() for m in morphs if m.part_of_speech()[0] not in _CONTENT_SKIP_POS]
 
 
