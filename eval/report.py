@@ -84,7 +84,7 @@ def _mean_top_chars(run: RunResult, k: int = 5) -> float:
     return sum(sizes) / len(sizes) if sizes else 0.0
 
 
-def render_markdown(doc: dict[str, Any], system: RunResult, baseline: RunResult | None) -> str:
+def render_markdown(doc: dict[str, Any], system: RunResult, baseline: RunResult | None, plots_note: str | None = None) -> str:
     run = doc["run"]
     sup = system.support["overall"]
     out: list[str] = ["# ipqa evaluation report", ""]
@@ -169,14 +169,23 @@ def render_markdown(doc: dict[str, Any], system: RunResult, baseline: RunResult 
         out.append("")
 
     out += ["## Plots", ""]
-    for name, title in PLOTS.items():
-        out.append(f"![{title}]({name})")
-        out.append("")
+    if plots_note:
+        out += [plots_note, ""]
+    else:
+        for name, title in PLOTS.items():
+            out.append(f"![{title}]({name})")
+            out.append("")
     out.append("Per-question details (scores, reasons, hit ids): `per_question.jsonl`.")
     return "\n".join(out) + "\n"
 
 
 # --- plots ---------------------------------------------------------------------------------------------------------
+def plotting_available() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("matplotlib") is not None
+
+
 def plot_metrics_by_language(path: Path, system: RunResult, baseline: RunResult | None) -> None:
     import matplotlib
 
@@ -284,11 +293,16 @@ def write_report(out: Path, doc: dict[str, Any], system: RunResult, baseline: Ru
             for r in run.results:
                 fh.write(json.dumps(question_record(r, run.name), ensure_ascii=False) + "\n")
     written.append(p)
-    plot_metrics_by_language(out / "metrics_by_language.png", system, baseline)
-    plot_latency(out / "latency.png", system)
-    plot_hit_ranks(out / "hit_ranks.png", system, baseline)
-    written += [out / name for name in PLOTS]
+    plots_note = None
+    if plotting_available():
+        plot_metrics_by_language(out / "metrics_by_language.png", system, baseline)
+        plot_latency(out / "latency.png", system)
+        plot_hit_ranks(out / "hit_ranks.png", system, baseline)
+        written += [out / name for name in PLOTS]
+    else:
+        # matplotlib comes with the dev extra; the offline install (`pip install -e .`) can still evaluate.
+        plots_note = "Plots skipped: matplotlib is not installed (pip install -e '.[dev]')."
     p = out / "report.md"
-    p.write_text(render_markdown(doc, system, baseline), encoding="utf-8")
+    p.write_text(render_markdown(doc, system, baseline, plots_note), encoding="utf-8")
     written.append(p)
     return written
