@@ -23,7 +23,7 @@ def test_full_dev_set(built_settings: Settings, tmp_path: Path) -> None:
     system, baseline = doc["system"], doc["baseline"]
     assert system["support"]["overall"]["questions"] == n and system["support"]["overall"]["errors"] == 0
     overall = system["metrics"]["overall"]
-    # Loose floors: far below today's values (docs/evaluation.md), there to catch a broken pipeline, not to gate.
+    # Loose floors, far below the measured values: they catch a broken pipeline; the CI gate (.ci/run) catches drift.
     assert overall["r@5"] >= 0.5 and overall["mrr@10"] >= 0.3 and overall["lang_match"] >= 0.5
     assert overall["abstain_recall"] >= 0.2 and overall["citation_precision"] >= 0.5
     # The baseline cannot abstain; the system can.
