@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -13,7 +14,8 @@ from ingest.contracts import Answer, Citation, Hit
 from ingest.logging import get_logger
 from retriever.hybrid import SearchResult
 from retriever.query import clean_query, query_lang
-from service.composer import SentenceVectors, candidates, compose, score_candidates, select
+from service.answerability import check as check_answerable
+from service.composer import Candidate, SentenceVectors, candidates, compose, score_candidates, select
 from service.engine import Engine
 from service.followup import rewrite_heuristic
 from service.llm import LLMClient, LLMUnavailable
@@ -27,6 +29,19 @@ log = get_logger("ipqa.answer")
 MIN_SENTENCE_SCORE = 0.78
 
 Event = tuple[Literal["token", "answer"], object]
+
+# A model told to "say when the passages do not answer" says it in many ways; such an answer is an abstention.
+_REFUSAL = re.compile(
+    r"(記載|情報|言及|説明)(は|が)?(ありません|ない|見当たりません|されていません|含まれていません)|回答できません|分かりません"
+    r"|わかりません|do(?:es)? not (?:answer|contain|cover|mention|say|state|provide)|no information|cannot (?:answer|find)"
+    r"|not (?:mentioned|covered|stated|answered) in",
+    re.I,
+)
+
+
+def is_refusal(text: str) -> bool:
+    plain = re.sub(r"\[\d+\]", "", text).strip()
+    return len(plain) < 200 and bool(_REFUSAL.search(plain))
 
 
 @dataclass
@@ -120,11 +135,12 @@ class AnswerService:
             suggested_sections=sections, notes=notes, timings_ms=ctx.timings,
         )
 
-    def _extractive(self, ctx: _Context, notes: list[str]) -> Answer:
-        t = time.perf_counter()
-        retriever = self.engine.current.retriever
+    def _select(self, ctx: _Context) -> tuple[list[Candidate], str | None]:
+        """The sentences an answer would rest on, or why there are none. Both modes gate on this, so extractive and
+        LLM answers abstain on the same questions."""
         if not ctx.result.confident or not ctx.result.hits:
-            return self._abstain(ctx, "extractive", notes)
+            return [], None
+        retriever = self.engine.current.retriever
         alignment = {}
         for h in ctx.result.hits:
             chunk = retriever.chunk(h.chunk_id)
@@ -135,8 +151,23 @@ class AnswerService:
         score_candidates(ctx.rewritten or ctx.question, ctx.lang, qvec, cands, self.vectors)
         chosen = select(cands)
         if not chosen or max(c.score for c in chosen) < MIN_SENTENCE_SCORE:
+            return [], None
+        # The chosen sentences and the rest of their passages: what a reader of the citations would see.
+        verdict = check_answerable(
+            ctx.rewritten or ctx.question,
+            "\n".join(dict.fromkeys(c.hit.text for c in chosen)),
+            "\n".join(dict.fromkeys(c.hit.text_en or "" for c in chosen)),
+        )
+        if not verdict.ok:
+            return [], f"not answered: {verdict.reason}"
+        return chosen, None
+
+    def _extractive(self, ctx: _Context, notes: list[str]) -> Answer:
+        t = time.perf_counter()
+        chosen, reason = self._select(ctx)
+        if not chosen:
             ctx.timings["compose"] = (time.perf_counter() - t) * 1000
-            return self._abstain(ctx, "extractive", notes)
+            return self._abstain(ctx, "extractive", notes + ([reason] if reason else []))
         text, citations = compose(chosen, ctx.lang)
         ctx.timings["compose"] = (time.perf_counter() - t) * 1000
         return self._finish(ctx, "extractive", text, citations, notes)
@@ -197,8 +228,9 @@ class AnswerService:
         ctx = self._prepare(req, mode)
         answer: Answer | None = None
         if mode == "llm" and self._llm is not None:
-            if not ctx.result.confident or not ctx.result.hits:
-                answer = self._abstain(ctx, "llm", notes)
+            gate, reason = self._select(ctx)
+            if not gate:
+                answer = self._abstain(ctx, "llm", notes + ([reason] if reason else []))
             else:
                 parts: list[str] = []
                 t = time.perf_counter()
@@ -208,7 +240,10 @@ class AnswerService:
                         yield ("token", token)
                     ctx.timings["generate"] = (time.perf_counter() - t) * 1000
                     text = "".join(parts)
-                    answer = self._finish(ctx, "llm", text, self._llm_citations(ctx.result.hits, text), notes)
+                    if is_refusal(text):
+                        answer = self._abstain(ctx, "llm", notes + ["the model found no answer in the passages"])
+                    else:
+                        answer = self._finish(ctx, "llm", text, self._llm_citations(ctx.result.hits, text), notes)
                 except LLMUnavailable as exc:
                     log.warning("llm_fallback", reason=str(exc))
                     notes.append(f"LLM unavailable ({exc}); extractive answer shown")

@@ -7,6 +7,7 @@ service falls back to an extractive answer with a visible note.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -61,16 +62,23 @@ class LLMClient:
             ChatPromptTemplate.from_messages([("system", REWRITE_PROMPT), ("human", "{conversation}")]) | self._model
         )
         self.model_name = settings.llm_model
+        self.timeout_s = settings.llm_timeout_s
 
     def stream_answer(self, question: str, lang: str, hits: list[Hit]) -> Iterator[str]:
         language = "Japanese" if lang == "ja" else "English"
+        # The client's timeout covers each read; a server that trickles tokens forever needs an overall deadline.
+        deadline = time.monotonic() + self.timeout_s
         try:
             for chunk in self._answer_chain.stream(
                 {"language": language, "passages": _passages_block(hits), "question": question}
             ):
+                if time.monotonic() > deadline:
+                    raise LLMUnavailable(f"LLM answer took longer than {self.timeout_s:g} s")
                 text = chunk.content if isinstance(chunk.content, str) else ""
                 if text:
                     yield text
+        except LLMUnavailable:
+            raise
         except Exception as exc:  # noqa: BLE001 - any client/transport error means "fall back"
             raise LLMUnavailable(f"LLM request failed: {type(exc).__name__}") from exc
 

