@@ -20,8 +20,9 @@ def configure_logging(level: str = "INFO", json: bool = True) -> None:
     structlog.configure(
         processors=[*processors, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelNamesMapping().get(level.upper(), 20)),
-        # Logs go to stderr so `--json` output on stdout stays machine-readable.
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        # Logs go to stderr so `--json` output on stdout stays machine-readable. sys.stderr is looked up per logger,
+        # not once, so a replaced stream (pytest capture, a closed console) never leaves a dead file behind.
+        logger_factory=lambda *_: structlog.PrintLogger(file=sys.stderr),
         cache_logger_on_first_use=False,
     )
 
