@@ -33,8 +33,13 @@ from service.http_support import BadUploadName, Metrics, RateLimiter, request_id
 from service.schemas import AskRequest, ChatCompletionRequest, ChatTurn, FeedbackRequest, SearchRequest
 
 access_log = get_logger("ipqa.access")
-# Probes and scrapes are not client traffic: they are never rate limited.
-_UNLIMITED = {"/healthz", "/readyz", "/metrics"}
+
+
+def _rate_limited(path: str) -> bool:
+    """Only work that costs something counts: API calls and, in the UI, one queue join per question. A UI page load
+    makes ~70 asset requests; counting those would lock out an inquiry desk behind one office address. Probes and
+    scrapes (/healthz, /readyz, /metrics) are never limited."""
+    return path.startswith("/v1/") or (path.startswith("/ui/") and path.endswith("/queue/join"))
 
 
 def _chat_to_ask(req: ChatCompletionRequest) -> AskRequest:
@@ -84,7 +89,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         response: Any
         try:
             length = request.headers.get("content-length")
-            allowed, retry = (True, 0) if path in _UNLIMITED else limiter.allow(client)
+            allowed, retry = limiter.allow(client) if _rate_limited(path) else (True, 0)
             if not allowed:
                 metrics.rate_limited.inc()
                 response = JSONResponse({"detail": "too many requests; slow down"}, status_code=429,

@@ -154,3 +154,11 @@ def test_safe_upload_name(raw: str, safe: str) -> None:
 def test_unsafe_upload_names_refused(raw: str) -> None:
     with pytest.raises(BadUploadName):
         safe_upload_name(raw)
+
+
+def test_only_costly_paths_are_rate_limited() -> None:
+    from service.api import _rate_limited
+
+    assert _rate_limited("/v1/ask") and _rate_limited("/v1/chat/completions")
+    assert _rate_limited("/ui/gradio_api/queue/join")
+    assert not _rate_limited("/ui/assets/index.js") and not _rate_limited("/healthz") and not _rate_limited("/metrics")
