@@ -8,6 +8,8 @@ import os
 import sys
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from ingest.logging import configure_logging
 from ingest.settings import Settings
 
@@ -164,6 +166,11 @@ def main(argv: list[str] | None = None) -> int:
                 "eval": cmd_eval}
     try:
         return handlers[args.command](args, settings)
+    except ValidationError as exc:
+        # pydantic's first line only says "1 validation error for AskRequest"; the useful part is the field and why.
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err.get("loc", ()))
+        return _fail(f"{where}: {err.get('msg', 'invalid')}" if where else str(err.get("msg", "invalid input")))
     except Exception as exc:  # noqa: BLE001 - the CLI contract is one line on stderr, not a traceback
         return _fail(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
 
