@@ -118,14 +118,18 @@ class HttpBackend:
         ready = self.check()
         return {"mode": "http", "url": self.url, "chunks": ready.get("chunks")}
 
-    def _post(self, path: str, body: dict[str, Any]) -> tuple[dict[str, Any] | None, str | None]:
+    def _post(self, path: str, body: dict[str, Any]) -> tuple[dict[str, Any] | None, str | None, float]:
+        """(JSON body or None, error or None, milliseconds of the last attempt: rate-limit waits are not latency)."""
+        ms = 0.0
         for attempt in range(self._retries + 1):
+            t0 = time.perf_counter()
             try:
                 r = self._client.post(path, json=body)
             except httpx.TimeoutException as exc:
-                return None, f"{path} timed out ({type(exc).__name__})"
+                return None, f"{path} timed out ({type(exc).__name__})", _ms(t0)
             except httpx.TransportError as exc:
                 raise EvalError(f"lost the server at {self.url}: {type(exc).__name__}: {exc}") from exc
+            ms = _ms(t0)
             if r.status_code == 429 and attempt < self._retries:
                 # The server's per-client rate limit: wait as told rather than record a failure.
                 wait = r.headers.get("retry-after", "1")
@@ -136,21 +140,17 @@ class HttpBackend:
                     detail = r.json().get("detail")
                 except ValueError:
                     detail = r.text[:200]
-                return None, f"{path} → HTTP {r.status_code}: {detail}"
+                return None, f"{path} → HTTP {r.status_code}: {detail}", ms
             data: dict[str, Any] = r.json()
-            return data, None
-        return None, f"{path} → still rate-limited after {self._retries} retries"
+            return data, None, ms
+        return None, f"{path} → still rate-limited after {self._retries} retries", ms
 
     def observe(self, item: QAItem) -> Observation:
         obs = Observation(hits=[], answer=None)
-        t0 = time.perf_counter()
-        data, err = self._post("/v1/search", {"query": item.question, "k": POOL})
-        obs.search_ms = _ms(t0)
+        data, err, obs.search_ms = self._post("/v1/search", {"query": item.question, "k": POOL})
         if data is not None:
             obs.hits = [Hit.model_validate(h) for h in data.get("hits", [])]
-        t0 = time.perf_counter()
-        answer, err2 = self._post("/v1/ask", {"question": item.question})
-        obs.ask_ms = _ms(t0)
+        answer, err2, obs.ask_ms = self._post("/v1/ask", {"question": item.question})
         if answer is not None:
             obs.answer = Answer.model_validate(answer)
         obs.error = "; ".join(e for e in (err, err2) if e) or None

@@ -174,7 +174,7 @@ def test_http_backend_waits_out_rate_limits_and_reports_errors() -> None:
             return httpx.Response(422, json={"detail": "query is empty"})
         calls["ask"] += 1
         if calls["ask"] == 1:
-            return httpx.Response(429, headers={"Retry-After": "0"}, json={"detail": "slow down"})
+            return httpx.Response(429, headers={"Retry-After": "0.5"}, json={"detail": "slow down"})
         return httpx.Response(200, json={"answer": "x", "lang": "en", "abstained": True, "grounded": True,
                                          "mode": "extractive", "citations": []})
 
@@ -182,6 +182,7 @@ def test_http_backend_waits_out_rate_limits_and_reports_errors() -> None:
     item = load_qa(DEFAULT_QA)[0]
     obs = backend.observe(item)
     assert calls["ask"] == 2 and obs.answer is not None and obs.answer.abstained
+    assert obs.ask_ms is not None and obs.ask_ms < 400  # the half-second wait is not latency
     assert obs.hits == [] and obs.error is not None and "HTTP 422" in obs.error
 
     def down(request: httpx.Request) -> httpx.Response:
