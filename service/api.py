@@ -15,10 +15,13 @@ from typing import Annotated, Any
 
 import structlog
 from fastapi import Depends, FastAPI, File, HTTPException, Query, Request, UploadFile
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse, Response, StreamingResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ingest.contracts import Answer, Hit
 from ingest.loaders import LoadError, load_document
@@ -40,6 +43,40 @@ def _rate_limited(path: str) -> bool:
     makes ~70 asset requests; counting those would lock out an inquiry desk behind one office address. Probes and
     scrapes (/healthz, /readyz, /metrics) are never limited."""
     return path.startswith("/v1/") or (path.startswith("/ui/") and path.endswith("/queue/join"))
+
+
+# --- what /openapi.json declares for refusals, so clients (and the schemathesis tests) can rely on it -------------
+class ValidationIssue(BaseModel):
+    loc: list[str | int]
+    msg: str
+
+
+class ErrorBody(BaseModel):
+    """Every refusal: a message, or for a malformed request the list of problems found."""
+
+    detail: str | list[ValidationIssue]
+
+
+class ReadyBody(BaseModel):
+    status: str
+    chunks: int | None = None
+    reason: str | None = None
+
+
+_ERROR_TEXT = {401: "Missing or wrong bearer token", 403: "Admin endpoints are disabled (no IPQA_ADMIN_TOKEN)",
+               409: "A re-index is already running", 413: "Request body too large", 422: "Invalid request",
+               429: "Rate limited; see Retry-After", 503: "No index loaded"}
+_CLIENT_ERRORS = (413, 422, 429)
+
+
+def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    return {c: {"model": ErrorBody, "description": _ERROR_TEXT[c]} for c in codes}
+
+
+def _sse_content(event_names: dict[str, Any]) -> dict[str, Any]:
+    # `itemSchema` describes one event, as FastAPI does for its own SSE routes.
+    return {"text/event-stream": {"itemSchema": {
+        "type": "object", "required": ["data"], "properties": {"event": event_names, "data": {"type": "string"}}}}}
 
 
 def _chat_to_ask(req: ChatCompletionRequest) -> AskRequest:
@@ -116,6 +153,15 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         errors = [{"loc": list(e.get("loc", [])), "msg": str(e.get("msg", ""))} for e in exc.errors()]
         return JSONResponse({"detail": errors}, status_code=422)
 
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        # FastAPI answers 400 when a JSON body cannot even be decoded (invalid UTF-8; nesting deeper than the parser's
+        # recursion limit). To a client that is malformed JSON like any other, which is 422 here.
+        if exc.status_code == 400 and isinstance(exc.__cause__, ValueError | RecursionError):
+            return JSONResponse({"detail": f"request body is not valid JSON ({type(exc.__cause__).__name__})"},
+                                status_code=422)
+        return await http_exception_handler(request, exc)
+
     def _ready() -> Engine:
         if not engine.ready:
             raise HTTPException(503, detail=f"index not ready: {engine.status}")
@@ -125,13 +171,13 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.get("/readyz")
+    @app.get("/readyz", responses={200: {"model": ReadyBody}, 503: {"model": ReadyBody, "description": "Not ready"}})
     def readyz() -> JSONResponse:
         if engine.ready:
             return JSONResponse({"status": "ready", "chunks": len(engine.current.index.chunks)})
         return JSONResponse({"status": "not ready", "reason": engine.status}, status_code=503)
 
-    @app.post("/v1/search")
+    @app.post("/v1/search", responses=_errors(*_CLIENT_ERRORS, 503))
     def search(req: SearchRequest) -> dict[str, list[Hit]]:
         try:
             result = _ready().current.retriever.search(req.query, req.k)
@@ -150,11 +196,14 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         metrics.answers.labels(answer.mode, answer.lang, str(answer.abstained).lower()).inc()
         return answer
 
-    @app.post("/v1/ask", response_model=Answer)
+    @app.post("/v1/ask", response_model=Answer, responses=_errors(*_CLIENT_ERRORS, 503))
     def ask(req: AskRequest) -> Answer:
         return _answer(req)
 
-    @app.post("/v1/ask/stream")
+    @app.post("/v1/ask/stream", response_class=StreamingResponse, responses={
+        **_errors(*_CLIENT_ERRORS, 503),
+        200: {"description": "`token` events, then one `answer` event holding the Answer JSON",
+              "content": _sse_content({"enum": ["token", "answer"]})}})
     def ask_stream(req: AskRequest) -> StreamingResponse:
         _ready()
         events = service.ask_stream(req)
@@ -172,7 +221,11 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
 
         return StreamingResponse(sse(), media_type="text/event-stream")
 
-    @app.post("/v1/chat/completions", response_model=None)
+    @app.post("/v1/chat/completions", response_model=None, responses={
+        **_errors(*_CLIENT_ERRORS, 503),
+        200: {"description": "A chat.completion object; with `stream: true`, chat.completion.chunk events",
+              "content": {"application/json": {"schema": {"type": "object", "required": ["id", "object", "choices"]}},
+                          **_sse_content({"type": "string"})}}})
     def chat_completions(req: ChatCompletionRequest) -> JSONResponse | StreamingResponse:
         """OpenAI-compatible: any OpenAI client or chat front end can use the bot. Citations ride in `citations`."""
         ask_req = _chat_to_ask(req)
@@ -217,14 +270,14 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
 
         return StreamingResponse(sse(), media_type="text/event-stream")
 
-    @app.post("/v1/feedback")
+    @app.post("/v1/feedback", responses=_errors(*_CLIENT_ERRORS))
     def post_feedback(req: FeedbackRequest) -> dict[str, Any]:
         cits = [c if isinstance(c, dict) else c.model_dump() for c in req.citations]
         row = feedback.add(req.question, req.answer, cits, req.rating, req.comment)
         metrics.feedback.labels(str(req.rating)).inc()
         return {"stored": True, "id": row}
 
-    @app.get("/v1/documents")
+    @app.get("/v1/documents", responses=_errors(429, 503))
     def documents() -> dict[str, Any]:
         idx = _ready().current.index
         return {"documents": [
@@ -232,7 +285,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
              "chars": len(d.text)} for d in idx.documents.values()
         ]}
 
-    @app.get("/metrics")
+    @app.get("/metrics", response_class=PlainTextResponse)  # declared as the Prometheus text it is, not JSON
     def prometheus() -> Response:
         metrics.ready.set(1 if engine.ready else 0)
         metrics.index_chunks.set(len(engine.current.index.chunks) if engine.ready else 0)
@@ -260,11 +313,12 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         return {"documents": summary.documents, "chunks": summary.chunks, "embedded_chunks": summary.embedded_chunks,
                 "skipped": summary.skipped, "seconds": round(summary.seconds, 2)}
 
-    @app.post("/v1/admin/reindex", dependencies=[Depends(require_admin)])
+    @app.post("/v1/admin/reindex", dependencies=[Depends(require_admin)], responses=_errors(401, 403, 409, 413, 429))
     def admin_reindex() -> dict[str, Any]:
         return _reindex()
 
-    @app.post("/v1/admin/documents", dependencies=[Depends(require_admin)])
+    @app.post("/v1/admin/documents", dependencies=[Depends(require_admin)],
+              responses=_errors(401, 403, 409, 413, 422, 429))
     def admin_upload(
         file: Annotated[UploadFile, File(description="A .md, .txt, .pdf or .html document")],
         reindex: Annotated[bool, Query(description="Re-index right after storing the file")] = True,
