@@ -8,7 +8,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Any
@@ -22,6 +22,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response, Streami
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ingest.contracts import Answer, Hit
 from ingest.loaders import LoadError, load_document
@@ -79,6 +80,34 @@ def _sse_content(event_names: dict[str, Any]) -> dict[str, Any]:
         "type": "object", "required": ["data"], "properties": {"event": event_names, "data": {"type": "string"}}}}}
 
 
+class _CountedBody:
+    """Refuses a request body over the limit while it streams in. The Content-Length check in the access middleware
+    answers 413 before anything is read, but a chunked body declares no length; without counting, it would be read
+    into memory whole before the JSON parser ever saw it."""
+
+    def __init__(self, app: ASGIApp, limit_for: Callable[[str], int]) -> None:
+        self.app = app
+        self.limit_for = limit_for
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit, seen = self.limit_for(scope["path"]), 0
+
+        async def counted() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > limit:
+                    # FastAPI re-raises HTTPExceptions from body reading, so this becomes an ordinary JSON 413.
+                    raise HTTPException(413, detail=f"request body over {limit} bytes")
+            return message
+
+        await self.app(scope, counted, send)
+
+
 def _chat_to_ask(req: ChatCompletionRequest) -> AskRequest:
     """OpenAI messages → our question + history. System messages are ignored: the bot's instructions are ours."""
     turns = [m for m in req.messages if m.role in ("user", "assistant")]
@@ -115,6 +144,8 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     def _body_limit(path: str) -> int:
         # Uploads carry whole documents; everything else is a small JSON body.
         return settings.max_file_bytes + 64 * 1024 if path == "/v1/admin/documents" else settings.max_body_bytes
+
+    app.add_middleware(_CountedBody, limit_for=_body_limit)  # added before guard_and_log, so it runs inside it
 
     @app.middleware("http")
     async def guard_and_log(request: Request, call_next: Any) -> Any:
