@@ -70,7 +70,8 @@ def numbers_en(text: str) -> set[Decimal]:
             v *= _EN_UNITS[m.group(2).lower()]
         out.add(v.normalize())
     for name, month in _MONTHS.items():
-        if re.search(rf"\b{name}\b", t, re.I):
+        # Month names are capitalised; matching case-insensitively would read the verb "may" as May (5).
+        if re.search(rf"\b{name.capitalize()}\b", t):
             out.add(Decimal(month))
     return out
 

@@ -1,0 +1,104 @@
+"""Citation verifier and the facts it checks: supported, unsupported, wrong-number, re-cited and framing sentences."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from ingest.contracts import Citation
+from service.answer import is_refusal
+from service.facts import named_terms, numbers_en, numbers_ja, unsupported_numbers
+from service.verifier import parse_claims, supports, verify
+
+PIRACY = ("インターネット上の海賊版被害額は2022年で約2兆円(2019年比5倍)に達し、"
+          "特に海外発海外向けの海賊版サイトの被害拡大している。")
+PIRACY_EN = "Piracy damage on the internet reached about 2 trillion yen in 2022 (five times the 2019 level)."
+IPAS = ("特許庁が実施している知財アクセラレーションプログラム(IPAS)の利便性の向上を通して、"
+        "スタートアップ等への知財支援を推進する。")
+
+
+def cit(n: int, text: str, text_en: str | None = None) -> Citation:
+    return Citation(n=n, chunk_id=f"c{n}", doc_id="d", section_path=["s"], quote=text, start=0, end=len(text),
+                    text=text, text_en=text_en)
+
+
+def no_similarity(_a: str, _b: str) -> float:
+    return 0.0
+
+
+def test_parse_claims_with_markers() -> None:
+    claims = parse_claims("海賊版被害は約2兆円に達した。[1]IPASを推進する。[2][1]")
+    assert [(c.text, c.ns) for c in claims] == [("海賊版被害は約2兆円に達した。", [1]), ("IPASを推進する。", [2, 1])]
+
+
+def test_verbatim_sentence_is_supported() -> None:
+    assert supports(PIRACY, cit(1, PIRACY), no_similarity)
+
+
+def test_english_reference_sentence_is_supported() -> None:
+    assert supports(PIRACY_EN, cit(1, PIRACY, PIRACY_EN), no_similarity)
+
+
+@pytest.mark.parametrize("claim", [
+    "インターネット上の海賊版被害額は2022年で約3兆円に達した。",  # wrong amount
+    "インターネット上の海賊版被害額は2021年で約2兆円に達した。",  # wrong year
+    "Piracy damage reached about 20 trillion yen in 2022.",  # wrong figure in English
+])
+def test_wrong_number_is_unsupported_even_if_similar(claim: str) -> None:
+    assert not supports(claim, cit(1, PIRACY, PIRACY_EN), lambda a, b: 0.99)
+
+
+def test_wrong_acronym_is_unsupported() -> None:
+    assert not supports("特許庁はWIPOの利便性の向上を通して支援を推進する。", cit(1, IPAS), lambda a, b: 0.99)
+
+
+def test_unrelated_sentence_is_unsupported() -> None:
+    assert not supports("明日の東京は晴れる見込みである。", cit(1, IPAS), no_similarity)
+    # Short generic sentences get high embedding similarity to anything; the lexical floor stops them.
+    assert not supports("情報がありません。", cit(1, IPAS), lambda a, b: 0.9)
+
+
+def test_verify_removes_recites_and_grounds() -> None:
+    answer = f"{IPAS}[2] 予算は987億円である。[1]"
+    result = verify(answer, [cit(1, PIRACY), cit(2, IPAS)], no_similarity)
+    assert [c.text for c in result.claims] == [IPAS]
+    assert [c.text for c in result.removed] == ["予算は987億円である。"]
+    assert not result.grounded and "987" not in result.render()
+    # Cited to the wrong passage: re-cited to the one that supports it.
+    recited = verify(f"{IPAS}[1]", [cit(1, PIRACY), cit(2, IPAS)], no_similarity)
+    assert recited.recited == 1 and recited.claims[0].ns == [2] and recited.grounded
+
+
+def test_framing_line_needs_no_citation() -> None:
+    result = verify(f"According to the plan:\n{PIRACY_EN} [1]", [cit(1, PIRACY, PIRACY_EN)], no_similarity)
+    assert result.grounded and result.claims[0].framing
+
+
+@pytest.mark.parametrize(("text", "values"), [
+    ("約2兆円", {Decimal(2 * 10**12)}),
+    ("３～４割", {Decimal(30), Decimal(40)}),
+    ("2024年度に50兆円", {Decimal(2024), Decimal(50 * 10**12)}),
+])
+def test_numbers_ja(text: str, values: set[Decimal]) -> None:
+    assert numbers_ja(text) == values
+
+
+def test_numbers_en_units_and_months() -> None:
+    assert numbers_en("about 2 trillion yen in March") == {Decimal(2 * 10**12), Decimal(3)}
+    assert numbers_en("Companies may act.") == set()  # the verb, not the month
+    assert not unsupported_numbers("約2兆円", "about 2 trillion yen")
+
+
+def test_named_terms() -> None:
+    assert {"IPAS", "WIPO"} <= named_terms("IPASとWIPO CASEとジャパンサーチ")
+    assert "ジャパンサーチ" in named_terms("ジャパンサーチ")
+
+
+@pytest.mark.parametrize(("text", "refusal"), [
+    ("提示された文書には情報がありません。", True),
+    ("The passages do not answer this question.", True),
+    ("特許庁はIPASの利便性を向上する。[1]", False),
+])
+def test_refusal_detection(text: str, refusal: bool) -> None:
+    assert is_refusal(text) is refusal
