@@ -50,6 +50,8 @@ class SearchResult:
     evidence: float  # best dense cosine over both dense channels: comparable across queries, unlike fused scores
     confident: bool
     timings_ms: dict[str, float]
+    # The embedded query, so the answer service can score sentences without embedding the question a second time.
+    query_vector: np.ndarray | None = None
 
 
 class _Lexical:
@@ -118,10 +120,12 @@ class HybridRetriever:
         top = np.argsort(-scores)[:depth]
         return [(int(i), float(scores[i])) for i in top if scores[i] > 0]
 
-    def channels(self, query: str, lang: str, depth: int) -> tuple[dict[str, RankedList], dict[str, float]]:
+    def channels(self, query: str, lang: str, depth: int,
+                 qvec: np.ndarray | None = None) -> tuple[dict[str, RankedList], dict[str, float]]:
         timings: dict[str, float] = {}
         t = time.perf_counter()
-        qvec = self.embedder.encode([query], is_query=True)[0]
+        if qvec is None:
+            qvec = self.embed_query(query)
         timings["embed"] = (time.perf_counter() - t) * 1000
         t = time.perf_counter()
         out: dict[str, RankedList] = {"dense": self._dense(qvec, depth)}
@@ -148,7 +152,8 @@ class HybridRetriever:
         t0 = time.perf_counter()
         q = clean_query(query, self.config.max_query_chars)
         lang = query_lang(q)
-        channels, timings = self.channels(q, lang, max(self.config.depth, k))
+        qvec = self.embed_query(q)
+        channels, timings = self.channels(q, lang, max(self.config.depth, k), qvec)
         fused = self.fuse(channels, lang)
         ranks = {name: {pos: r for r, (pos, _) in enumerate(lst, 1)} for name, lst in channels.items()}
         hits: list[Hit] = []
@@ -172,7 +177,10 @@ class HybridRetriever:
         evidence = max((lst[0][1] for name, lst in channels.items() if name.startswith("dense") and lst), default=0.0)
         timings["total"] = (time.perf_counter() - t0) * 1000
         return SearchResult(q, lang, hits, evidence, evidence >= self.config.min_evidence,
-                            {k_: round(v, 2) for k_, v in timings.items()})
+                            {k_: round(v, 2) for k_, v in timings.items()}, qvec)
+
+    def embed_query(self, query: str) -> np.ndarray:
+        return self.embedder.encode([query], is_query=True)[0]
 
     def chunk(self, chunk_id: str) -> Chunk | None:
         pos = self.index.position(chunk_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -88,18 +89,32 @@ class AnswerService:
             self._vectors = SentenceVectors(self.engine.embedder)
         return self._vectors
 
-    def warm_up(self, max_chunks: int = 3000) -> None:
-        """Embed every sentence of a small corpus at start-up so the first questions are as fast as the rest."""
+    def warm_up(self, max_chunks: int = 3000, background: bool = False, batch: int = 8) -> threading.Thread | None:
+        """Embed every sentence of a small corpus so later questions need no sentence embedding. That takes ~10 s for
+        the bundled plan, so a server does it in the background after it is ready: in small batches, so a question
+        that arrives meanwhile waits for one batch at most, not the whole warm-up."""
         loaded = self.engine.current
         if len(loaded.index.chunks) > max_chunks:
-            return
+            return None
         from ingest.chunker import split_sentences
 
         texts: list[str] = []
         for c in loaded.index.chunks:
             texts.extend(c.text[s.start : s.end] for s in split_sentences(c.text))
             texts.extend(en for _, _, en in c.en_sentences or [])
-        self.vectors.get(texts)
+
+        def run() -> None:
+            t = time.perf_counter()
+            for i in range(0, len(texts), batch):
+                self.vectors.get(texts[i : i + batch])
+            log.info("warm_up_done", sentences=len(texts), seconds=round(time.perf_counter() - t, 2))
+
+        if not background:
+            run()
+            return None
+        thread = threading.Thread(target=run, name="ipqa-warm-up", daemon=True)
+        thread.start()
+        return thread
 
     # --- steps ------------------------------------------------------------------------------------------------------
     def _prepare(self, req: AskRequest, mode: str) -> _Context:
@@ -147,7 +162,9 @@ class AnswerService:
             if chunk is not None and chunk.en_sentences:
                 alignment[h.chunk_id] = chunk.en_sentences
         cands = candidates(ctx.result.hits, alignment)
-        qvec = self.engine.embedder.encode([ctx.rewritten or ctx.question], is_query=True)[0]
+        qvec = ctx.result.query_vector
+        if qvec is None:
+            qvec = self.engine.embedder.encode([ctx.rewritten or ctx.question], is_query=True)[0]
         score_candidates(ctx.rewritten or ctx.question, ctx.lang, qvec, cands, self.vectors)
         chosen = select(cands)
         if not chosen or max(c.score for c in chosen) < MIN_SENTENCE_SCORE:

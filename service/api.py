@@ -132,7 +132,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         if not engine.ready:
             engine.load()
         if engine.ready:
-            service.warm_up()
+            service.warm_up(background=True)
         yield
 
     app = FastAPI(title="ipqa", version="0.1.0", lifespan=lifespan)
@@ -338,7 +338,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
             summary = ingest(settings, embedder=engine.embedder)
             engine.load()
             if engine.ready:
-                service.warm_up()
+                service.warm_up(background=True)
         finally:
             reindexing.release()
         return {"documents": summary.documents, "chunks": summary.chunks, "embedded_chunks": summary.embedded_chunks,

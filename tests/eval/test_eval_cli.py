@@ -201,7 +201,7 @@ def live_server(built_settings: Settings, engine, monkeypatch: pytest.MonkeyPatc
     from service.api import create_app
 
     # Warming the sentence cache costs seconds and is not what this test is about.
-    monkeypatch.setattr(AnswerService, "warm_up", lambda self, max_chunks=3000: None)
+    monkeypatch.setattr(AnswerService, "warm_up", lambda self, *a, **k: None)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
