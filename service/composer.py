@@ -64,13 +64,26 @@ class SentenceVectors:
             return np.vstack([self._cache[t] for t in texts]) if texts else np.zeros((0, self._emb.dim), np.float32)
 
 
+# Titles, bylines and figure captions ("—…の推進に向けて—", "内閣府 … 参事官", "図1 …") restate a question's words, so
+# they score high, yet they state nothing an answer can rest on. List items and links do answer questions.
+_STATEMENT_END = re.compile(r"[。．！？!?][」』）)\]]*\s*$")
+_LIST_ITEM = re.compile(r"^\s*(?:[-*+]\s*)?[・●○◆■]")
+_LINK = re.compile(r"https?://|[\w.+-]+@[\w-]+\.")
+
+
+def is_statement(sentence: str) -> bool:
+    return bool(_STATEMENT_END.search(sentence) or _LIST_ITEM.match(sentence) or _LINK.search(sentence))
+
+
 def candidates(hits: list[Hit], en_alignment: dict[str, list[tuple[int, int, str]]]) -> list[Candidate]:
     out: list[Candidate] = []
     for hit in hits[:CANDIDATE_HITS]:
         aligned = {(s, e): en for s, e, en in en_alignment.get(hit.chunk_id, [])}
         for sp in split_sentences(hit.text):
             start, end = hit.start + sp.start, hit.start + sp.end
-            out.append(Candidate(hit, start, end, hit.text[sp.start : sp.end], aligned.get((start, end))))
+            text = hit.text[sp.start : sp.end]
+            if is_statement(text):
+                out.append(Candidate(hit, start, end, text, aligned.get((start, end))))
     return out
 
 
