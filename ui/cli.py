@@ -7,11 +7,15 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
 from ingest.logging import configure_logging
 from ingest.settings import Settings
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 
 def _fail(msg: str, code: int = 2) -> int:
@@ -94,9 +98,24 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         from ingest.pipeline import ingest
 
         print(ingest(settings).line(), file=sys.stderr)
+    host, port = args.host or settings.host, args.port or settings.port
+    if args.workers > 1:
+        # Worker processes cannot share an app object: each one imports the factory and loads the read-only index
+        # and the embedder itself (settings come from the same environment and .env).
+        uvicorn.run("ui.cli:app_factory", factory=True, workers=args.workers, host=host, port=port, log_level="warning")
+        return 0
     app = build_app(settings)
-    uvicorn.run(app, host=args.host or settings.host, port=args.port or settings.port, log_level="warning")
+    uvicorn.run(app, host=host, port=port, log_level="warning")
     return 0
+
+
+def app_factory() -> FastAPI:
+    """The app of one ``ipqa serve --workers N`` worker process (uvicorn calls this in each)."""
+    from ui.web import build_app
+
+    settings = Settings()
+    configure_logging(settings.log_level, settings.log_json)
+    return build_app(settings)
 
 
 def cmd_translate(args: argparse.Namespace, settings: Settings) -> int:
@@ -126,6 +145,13 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         return _fail(str(exc), 1)
 
 
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
 def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     parser = argparse.ArgumentParser(prog="ipqa", description="Cited Q&A over 知的財産推進計画2024")
@@ -145,6 +171,8 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("serve", help="run the API and the web UI (/ui)")
     p.add_argument("--host", default=None)
     p.add_argument("--port", type=int, default=None)
+    p.add_argument("--workers", type=_positive, default=1,
+                   help="worker processes; each loads the index and the embedder (memory grows with N)")
     p = sub.add_parser("translate", help="write an English reference sidecar through the configured LLM")
     p.add_argument("path")
     p.add_argument("--out", default=None)
