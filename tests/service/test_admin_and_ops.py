@@ -80,6 +80,19 @@ def test_bad_uploads_refused_and_index_kept(small_settings: Settings, name: str,
         assert not uploads.exists() or not any(uploads.iterdir())
 
 
+def test_reindex_of_nothing_ingestible_is_refused_and_index_kept(small_settings: Settings, small_corpus: Path) -> None:
+    with TestClient(create_app(small_settings)) as c:
+        before = c.get("/readyz").json()["chunks"]
+        for f in small_corpus.iterdir():
+            f.unlink()
+        (small_corpus / "zero.md").write_bytes(b"")
+        r = c.post("/v1/admin/reindex", headers=_auth())
+        assert r.status_code == 422 and "index is unchanged" in r.json()["detail"]
+        assert str(small_corpus) not in r.text  # paths stay in the server log
+        assert c.get("/readyz").json()["chunks"] == before
+        assert c.post("/v1/search", json={"query": "知財"}).json()["hits"]
+
+
 def test_upload_over_size_limit(tmp_path: Path, small_corpus: Path) -> None:
     s = Settings(var_dir=tmp_path / "var", corpus_dir=small_corpus, admin_token=TOKEN, max_file_bytes=1000)
     ingest(s)
