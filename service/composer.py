@@ -22,8 +22,10 @@ from service.facts import named_terms, numbers
 _BULLET = re.compile(r"^(?:[-*+]\s*)?[・●○]\s*")
 MAX_SENTENCES = 3
 MARGIN = 0.035
-# Sentences of the first few passages only: deeper hits are rarely the answer and cost embedding time.
-CANDIDATE_HITS = 4
+# Sentences of the first five passages (the default k). Four lost English answers whose passage the cross-lingual
+# retriever ranks fifth: dev EN citation recall 0.893 → 0.940, held-out EN 0.929 → 1.000, Japanese unchanged
+# (0.929 both); deeper hits are rarely the answer and cost embedding time.
+CANDIDATE_HITS = 5
 
 EN_LEAD = "According to the plan (unofficial reference translation of the Japanese text):"
 EN_LEAD_JA_ONLY = "The plan says (Japanese original):"
