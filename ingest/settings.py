@@ -55,6 +55,11 @@ class Settings(BaseSettings):
     cors_origins: list[str] = Field(default_factory=list)
     max_body_bytes: int = 1024 * 1024
     rate_limit_per_minute: int = Field(default=120, ge=0, description="Per client IP; 0 disables.")
+    index_follow_seconds: float = Field(
+        default=5.0, ge=0,
+        description="How often a server checks whether a newer index was published (by `ipqa ingest` or another "
+                    "worker's re-index) and loads it; 0 disables.",
+    )
     log_level: str = "INFO"
     log_json: bool = True
 

@@ -120,6 +120,8 @@ def _chat_to_ask(req: ChatCompletionRequest) -> AskRequest:
 def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     engine = engine or Engine(settings)
     service = AnswerService(engine)
+    # Whatever loads a new index (startup, re-index, a build published by another process) warms its sentence cache.
+    engine.on_load(lambda: service.warm_up(background=True))
     feedback = FeedbackStore(settings.var_dir / "feedback.sqlite3")
     metrics = Metrics()
     limiter = RateLimiter(settings.rate_limit_per_minute)
@@ -129,10 +131,10 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         # Index and embedder are loaded once, before the first request.
-        if not engine.ready:
-            engine.load()
-        if engine.ready:
+        if engine.ready:  # loaded by the caller: warm it here, as a load would have
             service.warm_up(background=True)
+        else:
+            engine.load()
         yield
 
     app = FastAPI(title="ipqa", version="0.1.0", lifespan=lifespan)
@@ -194,6 +196,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         return await http_exception_handler(request, exc)
 
     def _ready() -> Engine:
+        engine.follow_published()
         if not engine.ready:
             raise HTTPException(503, detail=f"index not ready: {engine.status}")
         return engine
@@ -204,6 +207,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
 
     @app.get("/readyz", responses={200: {"model": ReadyBody}, 503: {"model": ReadyBody, "description": "Not ready"}})
     def readyz() -> JSONResponse:
+        engine.follow_published()  # a server started before any index turns ready once one is published
         if engine.ready:
             return JSONResponse({"status": "ready", "chunks": len(engine.current.index.chunks)})
         return JSONResponse({"status": "not ready", "reason": engine.status}, status_code=503)
@@ -341,8 +345,6 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
                 # File paths stay in the server log (ingest warned about each one); the reply gives the count.
                 raise HTTPException(422, detail=f"{exc} ({len(exc.skipped)} files skipped)") from exc
             engine.load()
-            if engine.ready:
-                service.warm_up(background=True)
         finally:
             reindexing.release()
         return {"documents": summary.documents, "chunks": summary.chunks, "embedded_chunks": summary.embedded_chunks,

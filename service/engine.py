@@ -4,6 +4,8 @@ re-index, so a request never sees half of an old index and half of a new one."""
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ingest.embedders import IpqaEmbeddings, make_embedder
@@ -39,6 +41,13 @@ class Engine:
         self._loaded: Loaded | None = None
         self._error: str | None = "not loaded yet"
         self._lock = threading.Lock()
+        self._listeners: list[Callable[[], object]] = []
+        self._next_check = 0.0
+        self._following = threading.Lock()
+
+    def on_load(self, listener: Callable[[], object]) -> None:
+        """Call ``listener`` after every successful (re)load, e.g. to warm caches for the new index."""
+        self._listeners.append(listener)
 
     @property
     def embedder(self) -> IpqaEmbeddings:
@@ -59,9 +68,39 @@ class Engine:
             except IndexProblem as exc:
                 self._error = str(exc)
                 log.warning("index_not_loaded", reason=str(exc))
-                if self._loaded is None:
-                    return
-                # Keep serving the old one; readiness stays green.
+                # Keep serving the old one, if any; readiness stays green.
+                return
+        for listener in self._listeners:
+            listener()
+
+    def follow_published(self) -> None:
+        """Load a build published since ours, at most one check per ``index_follow_seconds``.
+
+        Several worker processes share one index folder but each holds its own copy in memory; a re-index through
+        one worker, or `ipqa ingest` run beside the server, would otherwise leave the others answering from the old
+        build until restarted. The check is one readlink; the reload runs in a background thread while requests keep
+        being answered from the build already loaded."""
+        every = self.settings.index_follow_seconds
+        now = time.monotonic()
+        if every <= 0 or now < self._next_check:
+            return
+        self._next_check = now + every
+        try:
+            published = self.settings.resolved_index_dir.resolve(strict=True)
+        except OSError:
+            return
+        loaded = self._loaded
+        if loaded is not None and loaded.index.path == published:
+            return
+        if self._following.acquire(blocking=False):
+            threading.Thread(target=self._follow, name="ipqa-follow-index", daemon=True).start()
+
+    def _follow(self) -> None:
+        try:
+            log.info("index_published_elsewhere", path=str(self.settings.resolved_index_dir.resolve()))
+            self.load()
+        finally:
+            self._following.release()
 
     @property
     def ready(self) -> bool:
@@ -73,6 +112,8 @@ class Engine:
 
     @property
     def current(self) -> Loaded:
+        # Every request passes here, so this is where a newer published build is noticed (a clock compare, mostly).
+        self.follow_published()
         loaded = self._loaded
         if loaded is None:
             raise NotReady(self._error or "index not loaded; run 'ipqa ingest'")
