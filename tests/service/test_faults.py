@@ -7,6 +7,8 @@ tests/ingest/test_faults.py.)
 from __future__ import annotations
 
 import json
+import os
+import signal
 import socket
 import sqlite3
 import subprocess
@@ -175,3 +177,65 @@ def test_llm_error_or_dropped_stream_falls_back_to_extractive(built_settings: Se
     assert LLM_KEY not in answer.model_dump_json()
     captured = capsys.readouterr()
     assert LLM_KEY not in captured.out + captured.err
+
+
+# --- a worker process dies ------------------------------------------------------------------------------------------
+def _children(pid: int) -> list[int]:
+    out: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        out += [int(c) for c in (task / "children").read_text().split()]
+    return out
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
+def _workers(pid: int) -> list[int]:
+    return [c for c in _children(pid) if "spawn_main" in _cmdline(c)]
+
+
+@pytest.mark.slow
+def test_killed_worker_is_replaced_and_service_keeps_answering(built_settings: Settings, tmp_path: Path) -> None:
+    """`ipqa serve --workers 2`: kill -9 one worker; the other keeps answering and uvicorn starts a replacement."""
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("IPQA_")}
+    env.update({"IPQA_VAR_DIR": str(tmp_path / "var"), "IPQA_INDEX_DIR": str(built_settings.resolved_index_dir),
+                "IPQA_RATE_LIMIT_PER_MINUTE": "0", "PYTHONPATH": str(REPO_ROOT)})
+    proc = subprocess.Popen([sys.executable, "-m", "ui.cli", "serve", "--port", str(port), "--workers", "2"], env=env,
+                            cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline and (len(_workers(proc.pid)) < 2 or not _ready(url)):
+            assert proc.poll() is None, "server exited"
+            time.sleep(0.5)
+        before = _workers(proc.pid)
+        assert len(before) == 2 and _ready(url)
+        os.kill(before[0], signal.SIGKILL)
+        # New connections go to the surviving worker at once; none may fail.
+        codes = [httpx.post(url + "/v1/search", json={"query": "知財"}, timeout=60).status_code for _ in range(10)]
+        assert codes == [200] * 10
+        while time.monotonic() < deadline and len(set(_workers(proc.pid)) - {before[0]}) < 2:
+            time.sleep(0.5)
+        after = _workers(proc.pid)
+        assert before[0] not in after and len(after) == 2, (before, after)
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=60)
+
+
+def _ready(url: str) -> bool:
+    try:
+        return httpx.get(url + "/readyz", timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])

@@ -170,6 +170,7 @@ def test_hostile_request(client: TestClient, case: Case, capsys: pytest.CaptureF
         body = r.json()
         assert body["answer"] and isinstance(body["abstained"], bool)
     captured = capsys.readouterr()
+    assert f'"path": "{case.path}"' in captured.err  # the access log line was captured, so the check below means something
     assert_no_secret(captured.out + captured.err, "logs")
     assert_no_secret(caplog.text, "stdlib logs")
 
