@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from ingest.embedders import IpqaEmbeddings, make_embedder
 from ingest.logging import get_logger
@@ -44,6 +45,7 @@ class Engine:
         self._listeners: list[Callable[[], object]] = []
         self._next_check = 0.0
         self._following = threading.Lock()
+        self._unloadable: Path | None = None  # a published build that failed to load: not retried every check
 
     def on_load(self, listener: Callable[[], object]) -> None:
         """Call ``listener`` after every successful (re)load, e.g. to warm caches for the new index."""
@@ -90,15 +92,18 @@ class Engine:
         except OSError:
             return
         loaded = self._loaded
-        if loaded is not None and loaded.index.path == published:
+        if (loaded is not None and loaded.index.path == published) or published == self._unloadable:
             return
         if self._following.acquire(blocking=False):
             threading.Thread(target=self._follow, name="ipqa-follow-index", daemon=True).start()
 
     def _follow(self) -> None:
         try:
-            log.info("index_published_elsewhere", path=str(self.settings.resolved_index_dir.resolve()))
+            published = self.settings.resolved_index_dir.resolve()
+            log.info("index_published_elsewhere", path=str(published))
             self.load()
+            loaded = self._loaded
+            self._unloadable = None if loaded is not None and loaded.index.path == published else published
         finally:
             self._following.release()
 

