@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ingest.embedders import make_embedder  # noqa: E402
+from ingest.embedders import IpqaEmbeddings, make_embedder  # noqa: E402
 from ingest.pipeline import ingest  # noqa: E402
 from ingest.settings import REPO_ROOT, Settings  # noqa: E402
 from ingest.store import load_index  # noqa: E402
@@ -42,6 +42,31 @@ def generate_corpus(folder: Path, megabytes: float, seed: int = 7) -> None:
         n += 1
 
 
+def generated_run(t: Path, emb: IpqaEmbeddings, mb: float) -> dict[str, object]:
+    gen = t / "gen"
+    gen.mkdir()
+    generate_corpus(gen, mb)
+    s2 = Settings(var_dir=t / "var2", corpus_dir=gen)
+    t_gen = time.perf_counter()
+
+    def report(stage: str, i: int, n: int) -> None:
+        # A long run: print progress so a partial run still tells the rate.
+        print(f"[{stage}] file {i}/{n} at {time.perf_counter() - t_gen:.0f} s", flush=True)
+
+    summary = ingest(s2, embedder=emb, progress=report)
+    t0 = time.perf_counter()
+    load_index(s2.resolved_index_dir, emb.id)
+    load_s = time.perf_counter() - t0
+    return {
+        f"generated_{mb:g}mb": {"seconds": round(summary.seconds, 1), "chunks": summary.chunks,
+                                "documents": summary.documents,
+                                "chunks_per_s": round(summary.chunks / summary.seconds, 2),
+                                # Ingest is linear in chunks (one embedding each), so a smaller run predicts 10 MB.
+                                "projected_10mb_min": round(summary.seconds * 10 / mb / 60, 1)},
+        f"generated_{mb:g}mb_index_load_s": round(load_s, 3),
+    }
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--mb", type=float, default=10.0)
@@ -62,30 +87,8 @@ def main() -> None:
             load_index(s.resolved_index_dir, emb.id)
             loads.append(time.perf_counter() - t0)
         results["bundled_index_load_s_median"] = round(statistics.median(loads), 4)
-        if args.mb <= 0:  # bundled corpus only
-            Path(args.out).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-            print(json.dumps(results, indent=2))
-            return
-        gen = t / "gen"
-        gen.mkdir()
-        generate_corpus(gen, args.mb)
-        s2 = Settings(var_dir=t / "var2", corpus_dir=gen)
-        t_gen = time.perf_counter()
-
-        def report(stage: str, i: int, n: int) -> None:
-            # A long run: print progress so a partial run still tells the rate.
-            print(f"[{stage}] file {i}/{n} at {time.perf_counter() - t_gen:.0f} s", flush=True)
-
-        summary = ingest(s2, embedder=emb, progress=report)
-        rate = summary.chunks / summary.seconds
-        results[f"generated_{args.mb:g}mb"] = {"seconds": round(summary.seconds, 1), "chunks": summary.chunks,
-                                               "documents": summary.documents, "chunks_per_s": round(rate, 2),
-                                               # Ingest is linear in chunks (one embedding each), so a smaller run
-                                               # predicts the 10 MB time.
-                                               "projected_10mb_min": round(summary.seconds * 10 / args.mb / 60, 1)}
-        t0 = time.perf_counter()
-        load_index(s2.resolved_index_dir, emb.id)
-        results[f"generated_{args.mb:g}mb_index_load_s"] = round(time.perf_counter() - t0, 3)
+        if args.mb > 0:  # 0: bundled corpus only
+            results |= generated_run(t, emb, args.mb)
     Path(args.out).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(results, indent=2))
 

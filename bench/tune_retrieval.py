@@ -261,13 +261,13 @@ def main() -> None:
                 f, w, k = best(train, cands)
                 cv_ranks += run_config(test, w, k, f)
             rows["2-fold CV of the tuned choice (held-out)"] = scores(cv_ranks)
-            shipped = shipped_weights(lang)
-            rk = run_config(qs, shipped, 0.0, RetrieverConfig().fusion)
+            shipped, fusion = shipped_weights(lang), RetrieverConfig().fusion
+            rk = run_config(qs, shipped, 0.0, fusion)
             rows["shipped (retriever defaults)"] = scores(rk) | {
                 "weights": {n: v for n, v in shipped.items() if v}, "rrf_k": 0.0, "ipas_rank1": objective(qs, rk)[0]}
             ho = [q for q in heldout if q.lang == lang]
             rows[f"shipped, on eval/data/heldout.jsonl ({len(ho)} questions)"] = scores(
-                run_config(ho, shipped, 0.0, RetrieverConfig().fusion))
+                run_config(ho, shipped, 0.0, fusion))
             rows[f"dense only, on eval/data/heldout.jsonl ({len(ho)} questions)"] = scores(
                 run_config(ho, {"dense": 1.0}, 60))
             configs[lang] = rows

@@ -161,7 +161,6 @@ def ingest(
                 StoredDocument(doc_id, doc.metadata["title"], str(path), sha_key, norm.text, len(chunks))
             )
         if not documents:
-            cleanup_partial(index_dir)
             raise NothingToIngestError(summary.skipped)
         if progress:
             progress("write", len(files), len(files))

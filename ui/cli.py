@@ -36,16 +36,19 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
         bar.n = i
         bar.refresh()
 
+    failure: str | None = None
     try:
         summary = ingest(settings, [Path(p) for p in args.paths] or None, rebuild=args.rebuild, progress=progress)
     except NothingToIngestError as exc:
+        skipped, failure = exc.skipped, str(exc)
+    else:
+        skipped = summary.skipped
+    finally:
         bar.close()
-        for reason in exc.skipped:
-            print(f"warning: {reason}", file=sys.stderr)
-        return _fail(str(exc))
-    bar.close()
-    for reason in summary.skipped:
+    for reason in skipped:
         print(f"warning: {reason}", file=sys.stderr)
+    if failure:
+        return _fail(failure)
     print(summary.line())
     return 0
 

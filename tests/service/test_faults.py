@@ -30,7 +30,7 @@ from service.api import create_app
 from service.engine import Engine
 from service.feedback import FeedbackStore
 from service.schemas import AskRequest
-from tests.service.conftest import LiveServer
+from tests.service.conftest import LiveServer, free_port
 from tests.service.stub_llm import StubLLM
 
 LLM_KEY = "sk-faults-Hh3k9-llm-key"
@@ -201,7 +201,7 @@ def _workers(pid: int) -> list[int]:
 @pytest.mark.slow
 def test_killed_worker_is_replaced_and_service_keeps_answering(built_settings: Settings, tmp_path: Path) -> None:
     """`ipqa serve --workers 2`: kill -9 one worker; the other keeps answering and uvicorn starts a replacement."""
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("IPQA_")}
     env.update({"IPQA_VAR_DIR": str(tmp_path / "var"), "IPQA_INDEX_DIR": str(built_settings.resolved_index_dir),
                 "IPQA_RATE_LIMIT_PER_MINUTE": "0", "PYTHONPATH": str(REPO_ROOT)})
@@ -233,9 +233,3 @@ def _ready(url: str) -> bool:
         return httpx.get(url + "/readyz", timeout=2).status_code == 200
     except httpx.HTTPError:
         return False
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
