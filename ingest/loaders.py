@@ -1,5 +1,8 @@
 """File loaders: each turns one file into a LangChain ``Document`` holding its title and its text in reading order.
 
+``metadata["format"]`` is the loader that read it (``md``, ``txt``, ``pdf``, ``html``): PDF text is normalized with
+``normalize(text, pdf=True)``, which removes the spaces PDF extraction puts between Japanese and ASCII.
+
 A file that cannot be read is reported with :class:`LoadError`; the ingest pipeline logs it and goes on with the rest.
 """
 
@@ -95,13 +98,13 @@ def _load_html(path: Path, data: bytes) -> tuple[str, str]:
     return title, "\n\n".join(lines)
 
 
-_LOADERS: dict[str, Callable[[Path, bytes], tuple[str, str]]] = {
-    ".md": _load_markdown,
-    ".markdown": _load_markdown,
-    ".txt": _load_text,
-    ".pdf": _load_pdf,
-    ".html": _load_html,
-    ".htm": _load_html,
+_LOADERS: dict[str, tuple[str, Callable[[Path, bytes], tuple[str, str]]]] = {
+    ".md": ("md", _load_markdown),
+    ".markdown": ("md", _load_markdown),
+    ".txt": ("txt", _load_text),
+    ".pdf": ("pdf", _load_pdf),
+    ".html": ("html", _load_html),
+    ".htm": ("html", _load_html),
 }
 
 
@@ -112,8 +115,8 @@ def doc_id_for(path: Path) -> str:
 def load_document(path: Path, max_bytes: int | None = None) -> Document:
     """Load one file. Raises :class:`LoadError` for unsupported, unreadable, binary, oversized or empty files."""
     suffix = path.suffix.lower()
-    loader = _LOADERS.get(suffix)
-    if loader is None:
+    entry = _LOADERS.get(suffix)
+    if entry is None:
         raise LoadError(f"{path}: unsupported file type '{suffix or '(none)'}', skipped")
     try:
         size = path.stat().st_size
@@ -124,13 +127,20 @@ def load_document(path: Path, max_bytes: int | None = None) -> Document:
         raise LoadError(f"{path}: cannot read ({exc.strerror or exc}), skipped") from exc
     if not data.strip():
         raise LoadError(f"{path}: empty file, skipped")
+    fmt, loader = entry
     title, text = loader(path, data)
     if not text.strip():
         raise LoadError(f"{path}: no text found, skipped")
     return Document(
         page_content=text,
-        metadata={"doc_id": doc_id_for(path), "title": title.strip(), "source": str(path), "sha256": sha256_bytes(data)},
+        metadata={"doc_id": doc_id_for(path), "title": title.strip(), "source": str(path), "sha256": sha256_bytes(data),
+                  "format": fmt},
     )
+
+
+def is_pdf(doc: Document) -> bool:
+    """Whether ``doc`` was extracted from a PDF: pass as ``normalize(doc.page_content, pdf=is_pdf(doc))``."""
+    return doc.metadata.get("format") == "pdf"
 
 
 def discover(paths: list[Path]) -> list[Path]:

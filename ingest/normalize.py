@@ -1,8 +1,9 @@
 """Text normalization that keeps an exact map back to the loaded text.
 
-Steps: NFKC, newline and whitespace cleanup, Markdown emphasis removal, and page-break repair (a sentence or word cut by
-blank lines, e.g. 「アフ」/「ターコロナ」, is re-joined; a line ending in 。 or a heading is never joined).
-``NormalizedText.src[i]`` is the offset in the loaded text of normalized character ``i``.
+Steps: NFKC, newline and whitespace cleanup, Markdown emphasis removal, for text extracted from a PDF the removal of
+the spaces the extraction puts between Japanese and ASCII (「2025 年 5 月」 → 「2025年5月」), and page-break repair (a
+sentence or word cut by blank lines, e.g. 「アフ」/「ターコロナ」, is re-joined; a line ending in 。 or a heading is never
+joined). ``NormalizedText.src[i]`` is the offset in the loaded text of normalized character ``i``.
 """
 
 from __future__ import annotations
@@ -12,7 +13,11 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
-NORMALIZER_VERSION = "1"
+from ingest.sections import _plain_heading, heading_level
+
+# "2": PDF text loses the spaces between Japanese and ASCII. Markdown, text and HTML output is unchanged, but the manifest
+# keeps one version for all formats, so unchanged PDFs of an older index would otherwise keep their old text.
+NORMALIZER_VERSION = "2"
 
 _SENTENCE_END = set("。．！？!?")
 # Lines that start with these are structure (headings, list items, figures), never the tail of a cut sentence.
@@ -100,18 +105,45 @@ def _page_break_join(m: re.Match[str]) -> str | None:
     return ""
 
 
+# PDF text extraction (pypdf) writes a space wherever the font changes, and Japanese text set in a Latin-first font
+# stack switches fonts at every run of digits or Latin letters: 「知的財産推進計画 2025 の概要」, 「プログラム (IPAS) を」,
+# 「約 30% の企業」, 「AI ・ IoT」. Between two Japanese characters (also across bold, size or Mincho/Gothic changes) it
+# writes none, so only Japanese|ASCII boundaries are repaired. Japanese here: CJK punctuation 、。「」〜, kana (with ・ ー),
+# ideographs, full-width forms; ASCII: letters, digits and the ( ) % that NFKC makes of （ ） ％.
+_CJK = "\u3001-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff01-\uffef"
+_ASCII_WORD = "0-9A-Za-z%()"
+_PDF_CJK_ASCII_GAP = re.compile(f"(?<=[{_CJK}]) +(?=[{_ASCII_WORD}])|(?<=[{_ASCII_WORD}]) +(?=[{_CJK}])")
+_SECTION_NUMBER = re.compile(r"\d+(?:\.\d+)*")
+
+
+def _pdf_gap(m: re.Match[str]) -> str | None:
+    """Drop the space, except after the number of a numbered heading (「1 はじめに」, 「3.2 概要」): section detection
+    needs it there. 「2025 年…」 or a wrapped 「120 社に達した。」 at a line start are not headings and lose it."""
+    text = m.string
+    line_start = text.rfind("\n", 0, m.start()) + 1
+    if _SECTION_NUMBER.fullmatch(text, line_start, m.start()):
+        line = _line_after(text, line_start).strip()
+        if _plain_heading(line) and heading_level(line, None, True) is not None:
+            return None
+    return ""
+
+
 _SPACES = re.compile(r"[ \t\u00a0\u200b\ufeff]+")
 _TRAILING = re.compile(r"[ \t]+(?=\n)|(?<=\n)[ \t]+")
 _EMPHASIS = re.compile(r"\*\*|__")
 _MANY_NEWLINES = re.compile(r"\n{3,}")
 
 
-def normalize(raw: str) -> NormalizedText:
+def normalize(raw: str, *, pdf: bool = False) -> NormalizedText:
+    """``pdf``: the text was extracted from a PDF (``Document.metadata["format"] == "pdf"``); also removes the spaces
+    between Japanese and ASCII that extraction inserts. Never for Markdown, text or HTML, whose spaces are the author's."""
     b = _nfkc(raw)
     b.sub(re.compile(r"\r\n?"), lambda m: "\n")
     b.sub(_EMPHASIS, lambda m: "")
     b.sub(_SPACES, lambda m: " " if m.group() != " " else None)
     b.sub(_TRAILING, lambda m: "")
+    if pdf:
+        b.sub(_PDF_CJK_ASCII_GAP, _pdf_gap)
     b.sub(_GAP, _page_break_join)
     b.sub(_MANY_NEWLINES, lambda m: "\n\n")
     text, src = b.text, b.src

@@ -12,7 +12,7 @@ import numpy as np
 from ingest.chunker import chunk_document
 from ingest.contracts import Chunk
 from ingest.embedders import IpqaEmbeddings, make_embedder
-from ingest.loaders import LoadError, discover, load_document
+from ingest.loaders import LoadError, discover, is_pdf, load_document
 from ingest.logging import get_logger
 from ingest.normalize import NORMALIZER_VERSION, normalize
 from ingest.settings import Settings
@@ -137,7 +137,7 @@ def ingest(
                 documents.append(prev_doc)
                 summary.reused_documents += 1
                 continue
-            norm = normalize(doc.page_content)
+            norm = normalize(doc.page_content, pdf=is_pdf(doc))
             chunks = chunk_document(
                 doc_id, doc.metadata["title"], norm.text,
                 settings.chunk_target_chars, settings.chunk_max_chars, settings.chunk_overlap_sentences,

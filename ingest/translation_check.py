@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Literal
 
 from ingest.chunker import split_sentences
-from ingest.loaders import load_document
+from ingest.loaders import is_pdf, load_document
 from ingest.normalize import canon, normalize
 from ingest.sections import detect_sections
 from ingest.translation import load_sidecar
@@ -310,7 +310,7 @@ def check_translation(doc_text: str, sidecar: Path, sentences: list[str] | None 
 def document_sentences(doc_path: Path) -> tuple[str, list[str]]:
     """The normalized text of a document file and its body sentences, loaded and split the way ingestion does it."""
     doc = load_document(doc_path)
-    text = normalize(doc.page_content).text
+    text = normalize(doc.page_content, pdf=is_pdf(doc)).text
     sentences = [
         text[sp.start : sp.end]
         for section in detect_sections(text, doc.metadata["title"])
