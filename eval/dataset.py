@@ -25,6 +25,8 @@ class QAItem:
     answerable: bool
     section: str = ""
     kind: str = ""
+    # Exact substrings of the source, one per enumerated item of a "list" question (list_coverage); empty: none.
+    list_items: list[str] = field(default_factory=list)
     extra: dict[str, object] = field(default_factory=dict, compare=False)
 
 
@@ -45,11 +47,18 @@ def _item(row: object, where: str) -> QAItem:
         raise DatasetError(f"{where}: answerable must be true or false")
     if row["answerable"] and not quotes:
         raise DatasetError(f"{where}: an answerable question needs at least one gold quote")
-    known = {"id", "lang", "question", "gold_quotes", "answer", "answerable", "section", "kind"}
+    items = row.get("list_items")
+    if items is None:
+        items = []
+    if not isinstance(items, list) or not all(isinstance(x, str) and x.strip() for x in items):
+        raise DatasetError(f"{where}: list_items must be a list of non-empty strings")
+    if items and not row["answerable"]:
+        raise DatasetError(f"{where}: list_items on an unanswerable question (nothing to enumerate)")
+    known = {"id", "lang", "question", "gold_quotes", "answer", "answerable", "section", "kind", "list_items"}
     return QAItem(
         id=str(row["id"]), lang=row["lang"], question=row["question"], gold_quotes=list(quotes),
         answer=str(row["answer"] or ""), answerable=row["answerable"], section=str(row.get("section") or ""),
-        kind=str(row.get("kind") or ""), extra={k: v for k, v in row.items() if k not in known},
+        kind=str(row.get("kind") or ""), list_items=list(items), extra={k: v for k, v in row.items() if k not in known},
     )
 
 

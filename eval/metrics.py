@@ -198,6 +198,26 @@ def quote_recall_at_k(passages: Sequence[str], gold_quotes: Sequence[str], k: in
     return sum(any(contains_quote(p, q) for p in top) for q in gold_quotes) / len(gold_quotes)
 
 
+# --- lists ---------------------------------------------------------------------------------------------------------
+def list_items_found(list_items: Sequence[str], answer: str, citations: Sequence[Citation]) -> list[bool]:
+    """Per enumerated item: contained (``contains_quote``: NFKC, whitespace-insensitive) in the concatenated quotes
+    of the citations or in the answer text (without its ``[n]`` markers)."""
+    quoted = "\n".join(c.quote for c in citations)
+    text = strip_markers(answer)
+    return [contains_quote(quoted, item) or contains_quote(text, item) for item in list_items]
+
+
+def list_coverage(list_items: Sequence[str], answer: str, citations: Sequence[Citation], abstained: bool) -> float | None:
+    """Share of a list question's items the answer gives (in its text or its cited quotes); 0 when it abstained.
+    None: the question has no list items."""
+    if not list_items:
+        return None
+    if abstained:
+        return 0.0
+    found = list_items_found(list_items, answer, citations)
+    return sum(found) / len(found)
+
+
 # --- citations -----------------------------------------------------------------------------------------------------
 def covers(citation: Citation, quote: str) -> bool:
     """A cited passage covers a gold quote when it contains it or our verifier's lexical rules say it supports it
@@ -260,6 +280,12 @@ def abstention_precision_recall(pairs: Sequence[tuple[bool, bool]]) -> tuple[flo
     did = sum(1 for _, d in pairs if d)
     should = sum(1 for s, _ in pairs if s)
     return (tp / did if did else None), (tp / should if should else None)
+
+
+def false_abstention_rate(answerable: Sequence[bool], abstained: Sequence[bool]) -> float | None:
+    """Share of the answerable questions that were abstained on (lower is better). None: no answerable question."""
+    flags = [did for can, did in zip(answerable, abstained, strict=True) if can]
+    return sum(flags) / len(flags) if flags else None
 
 
 def percentile(values: Sequence[float], p: float) -> float | None:

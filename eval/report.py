@@ -88,6 +88,9 @@ def render_markdown(doc: dict[str, Any], system: RunResult, baseline: RunResult 
     run = doc["run"]
     sup = system.support["overall"]
     out: list[str] = ["# ipqa evaluation report", ""]
+    if run.get("set"):
+        corpus = ", ".join(f"`{c}`" for c in run["corpus"]) if run.get("corpus") else "the configured corpus"
+        out.append(f"- Evaluation set: `{run['set']}` over {corpus}")
     out.append(f"- QA set: `{run['qa_file']}` — {sup['questions']} questions ({system.support['ja']['questions']} ja, "
                f"{system.support['en']['questions']} en; {sup['answerable']} answerable, {sup['unanswerable']} not)")
     info = system.info
@@ -137,10 +140,11 @@ def render_markdown(doc: dict[str, Any], system: RunResult, baseline: RunResult 
     out.append("")
 
     if doc.get("thresholds"):
-        out += ["## Thresholds", "", "| metric | minimum | value | |", "|---|---:|---:|---|"]
+        out += ["## Thresholds", "", "| metric | limit | value | |", "|---|---:|---:|---|"]
         for t in doc["thresholds"]:
             key = t["metric"].split(".", 1)[1]
-            out.append(f"| `{t['metric']}` | {t['min']} | {fmt(t['value'], key)} | {'ok' if t['ok'] else '**FAIL**'} |")
+            limit = f"≥ {t['min']}" if "min" in t else f"≤ {t['max']}"
+            out.append(f"| `{t['metric']}` | {limit} | {fmt(t['value'], key)} | {'ok' if t['ok'] else '**FAIL**'} |")
         out.append("")
 
     out += [f"## Worst {WORST_N} questions", ""]
@@ -162,7 +166,7 @@ def render_markdown(doc: dict[str, Any], system: RunResult, baseline: RunResult 
             where = f"rank {r.first_rank}" if r.first_rank else f"not in the top {len(r.obs.hits)}"
             out.append(f"- **First relevant passage:** {where}")
         shown = [k for k in ("r@5", "citation_recall", "citation_precision_gold", "char_f1", "rouge_l", "key_facts",
-                             "lang_match") if r.scores.get(k) is not None]
+                             "list_coverage", "lang_match") if r.scores.get(k) is not None]
         if shown:
             out.append("- **Scores:** " + ", ".join(f"{k} {fmt(r.scores[k], k)}" for k in shown))
         out.append("- **Why:** " + ("; ".join(r.reasons) if r.reasons else "no single failure; weak scores above"))

@@ -36,10 +36,12 @@ METRICS: tuple[MetricSpec, ...] = (
     MetricSpec("char_f1", "character F1", "answer"),
     MetricSpec("rouge_l", "ROUGE-L (Sudachi)", "answer"),
     MetricSpec("key_facts", "key-fact coverage", "answer"),
+    MetricSpec("list_coverage", "list-item coverage", "answer"),
     MetricSpec("lang_match", "language match", "answer"),
     MetricSpec("numbers_cited", "numbers all in cited text", "answer"),
     MetricSpec("abstain_precision", "abstention precision", "abstention"),
     MetricSpec("abstain_recall", "abstention recall", "abstention"),
+    MetricSpec("false_abstention", "false abstention (answerable)", "abstention", higher_is_better=False),
     MetricSpec("latency_p50_ms", "ask latency p50 (ms)", "latency", higher_is_better=False, fraction=False),
     MetricSpec("latency_p95_ms", "ask latency p95 (ms)", "latency", higher_is_better=False, fraction=False),
     MetricSpec("search_p50_ms", "search latency p50 (ms)", "latency", higher_is_better=False, fraction=False),
@@ -51,7 +53,7 @@ JUDGE_METRICS: tuple[MetricSpec, ...] = (
 SPEC = {s.key: s for s in METRICS + JUDGE_METRICS}
 # Per-question values that are averaged into the metric of the same name.
 MEAN_KEYS = ("r@1", "r@5", "mrr@10", "ndcg@10", "quote_recall@5", "citation_recall", "citation_precision",
-             "citation_precision_gold", "char_f1", "rouge_l", "key_facts", "lang_match", "numbers_cited",
+             "citation_precision_gold", "char_f1", "rouge_l", "key_facts", "list_coverage", "lang_match", "numbers_cited",
              "faithfulness", "answer_relevancy")
 
 
@@ -82,6 +84,8 @@ class QuestionResult:
                      s.get("lang_match") or 0.0]
             if s.get("key_facts") is not None:
                 parts.append(s["key_facts"] or 0.0)
+            if s.get("list_coverage") is not None:
+                parts.append(s["list_coverage"] or 0.0)
             if self.abstained:
                 parts.append(0.0)
         return sum(parts) / len(parts)
@@ -142,6 +146,12 @@ def score_question(item: QAItem, obs: Observation, similarity: Similarity | None
             s["char_f1"] = s["rouge_l"] = 0.0
             s["key_facts"] = 0.0 if m.key_facts(item.answer) != (set(), set()) else None
             res.reasons.append("abstained on an answerable question")
+        if item.list_items:
+            s["list_coverage"] = m.list_coverage(item.list_items, text, cits, answer.abstained)
+            if answered and (s["list_coverage"] or 0.0) < 1.0:
+                found = m.list_items_found(item.list_items, text, cits)
+                missing = [x for x, ok in zip(item.list_items, found, strict=True) if not ok]
+                res.reasons.append(f"list items given {sum(found)}/{len(found)}; missing: " + ", ".join(missing[:6]))
         if answered and (s["citation_recall"] or 0.0) < 1.0:
             covered = round((s["citation_recall"] or 0.0) * len(item.gold_quotes))
             res.reasons.append(f"citations cover {covered}/{len(item.gold_quotes)} gold quotes")
@@ -193,6 +203,8 @@ def aggregate(results: Sequence[QuestionResult]) -> tuple[dict[str, dict[str, fl
         vals["abstain_precision"], vals["abstain_recall"] = m.abstention_precision_recall(pairs)
         sup["abstain_precision"] = sum(1 for _, did in pairs if did)
         sup["abstain_recall"] = sum(1 for should, _ in pairs if should)
+        vals["false_abstention"] = m.false_abstention_rate([not should for should, _ in pairs], [d for _, d in pairs])
+        sup["false_abstention"] = sum(1 for should, _ in pairs if not should)
         ask = [r.obs.ask_ms for r in rs if r.obs.ask_ms is not None]
         search = [r.obs.search_ms for r in rs if r.obs.search_ms is not None]
         vals["latency_p50_ms"] = m.percentile(ask, 50)

@@ -140,11 +140,10 @@ def cmd_translate(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     from eval.cli import DEFAULT_OUT, EvalError, EvalOptions, UsageError, execute
-    from eval.dataset import DEFAULT_QA
 
     opts = EvalOptions(
-        qa=Path(args.qa) if args.qa else DEFAULT_QA, url=args.url, out=Path(args.out) if args.out else DEFAULT_OUT,
-        baseline=args.baseline, fail_under=args.fail_under or [], judge=not args.no_judge,
+        qa=Path(args.qa) if args.qa else None, url=args.url, out=Path(args.out) if args.out else DEFAULT_OUT,
+        baseline=args.baseline, fail_under=args.fail_under or [], judge=not args.no_judge, sets=args.set or [],
     )
     try:
         return execute(opts, settings)
@@ -185,13 +184,19 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("translate", help="write an English reference sidecar through the configured LLM")
     p.add_argument("path")
     p.add_argument("--out", default=None)
+    from eval.sets import REGISTRY as EVAL_SETS
+
     p = sub.add_parser("eval", help="score retrieval, citations and answers on a QA set; write a report")
     p.add_argument("--qa", default=None, help="QA set (JSON lines); default: the development set")
+    p.add_argument("--set", action="append", metavar="NAME",
+                   help=f"named evaluation set (repeatable): {', '.join(EVAL_SETS)} or all; report in OUT/NAME/ "
+                        "plus OUT/summary.md")
     p.add_argument("--url", default=None, help="evaluate a running server (e.g. http://127.0.0.1:8000) instead")
     p.add_argument("--out", default=None, help="report folder (default: eval-out/)")
     p.add_argument("--baseline", action="store_true", help="also run the plain 1000/200 dense-only baseline")
     p.add_argument("--fail-under", action="extend", nargs="+", metavar="METRIC=VALUE",
-                   help="exit 1 when a metric is below VALUE, e.g. r@5=0.8 ja.citation_recall=0.6")
+                   help="exit 1 when a metric is below VALUE (false_abstention: above), e.g. r@5=0.8 "
+                        "ja.citation_recall=0.6; with --set, SET:METRIC=VALUE gates one set (dev:r@5=0.9)")
     p.add_argument("--no-judge", action="store_true", help="skip the LLM judge even when an LLM is configured")
     args = parser.parse_args(argv)
     try:
