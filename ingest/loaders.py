@@ -82,15 +82,32 @@ def _load_html(path: Path, data: bytes) -> tuple[str, str]:
     title_tag = soup.find("title")
     lines: list[str] = []
     body = soup.body or soup
-    for el in body.find_all(["h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "pre", "td", "dd", "dt", "blockquote"]):
-        if el.find_parent(["p", "li", "td", "dd", "blockquote"]) is not None and el.name in ("p", "li"):
+    for br in body.find_all("br"):
+        br.replace_with(" ")
+    for el in body.find_all(["h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "pre", "tr", "dd", "dt", "blockquote"]):
+        if el.find_parent(["p", "li", "td", "th", "dd", "blockquote"]) is not None and el.name in ("p", "li"):
             continue  # nested block: its text is already part of the parent's
-        text = " ".join(el.get_text(" ", strip=True).split())
+        if el.name == "tr":
+            # One line per table row: a value stays next to the name in its first cell (「みなとIPブリッジ | … | 12社」).
+            cells = [" ".join(c.get_text("").split()) for c in el.find_all(["td", "th"], recursive=False)]
+            if any(cells):
+                lines.append("| " + " | ".join(cells) + " |")  # Markdown-style: never joined by page-break repair
+            continue
+        # Inline tags (<strong>, <a>) are not word breaks: a separator would put spaces inside Japanese sentences
+        # (「締切は 2025年5月30日 です」); the source's own whitespace is kept, collapsed.
+        text = " ".join(el.get_text("").split())
         if not text:
             continue
         if el.name[0] == "h":
             # Headings become Markdown headings so section detection treats all formats alike.
             lines.append("#" * int(el.name[1]) + " " + text)
+        elif el.name == "li":
+            # List items keep their list mark, so the reader sees an enumeration as one (service/lists.py).
+            parent = el.find_parent(["ul", "ol"])
+            if parent is not None and parent.name == "ol":
+                lines.append(f"{len(el.find_previous_siblings('li')) + 1}. {text}")
+            else:
+                lines.append(f"・{text}")
         else:
             lines.append(text)
     h1 = soup.find("h1")

@@ -17,7 +17,9 @@ from ingest.sections import _plain_heading, heading_level
 
 # "2": PDF text loses the spaces between Japanese and ASCII. Markdown, text and HTML output is unchanged, but the manifest
 # keeps one version for all formats, so unchanged PDFs of an older index would otherwise keep their old text.
-NORMALIZER_VERSION = "2"
+# 3: HTML list items keep their mark and inline tags no longer add spaces (ingest/loaders.py); documents are
+# re-read once.
+NORMALIZER_VERSION = "3"
 
 _SENTENCE_END = set("。．！？!?")
 # Lines that start with these are structure (headings, list items, figures), never the tail of a cut sentence.
