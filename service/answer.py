@@ -13,21 +13,29 @@ import numpy as np
 
 from ingest.contracts import Answer, Citation, Hit
 from ingest.logging import get_logger
-from retriever.hybrid import SearchResult
+from retriever.hybrid import HybridRetriever, SearchResult
 from retriever.query import clean_query, query_lang
-from service.answerability import check as check_answerable
-from service.composer import Candidate, SentenceVectors, candidates, compose, score_candidates, select
+from service import lists
+from service.composer import compose
 from service.engine import Engine
 from service.followup import rewrite_heuristic
 from service.llm import LLMClient, LLMUnavailable
-from service.schemas import AskRequest
+from service.reader import (
+    Candidate,
+    QuestionTerms,
+    ReaderModel,
+    candidates,
+    decide,
+    featurize,
+    pool_features,
+    score,
+    select,
+)
+from service.schemas import AskRequest, ChatTurn
+from service.vectors import SentenceVectors
 from service.verifier import verify
 
 log = get_logger("ipqa.answer")
-
-# A composed answer's best sentence must be at least this close to the question; below it the passages are about
-# something else even when retrieval found "nearest" ones.
-MIN_SENTENCE_SCORE = 0.78
 
 Event = tuple[Literal["token", "answer"], object]
 
@@ -52,16 +60,22 @@ class _Context:
     rewritten: str | None
     result: SearchResult
     timings: dict[str, float]
+    history: list[ChatTurn]
 
 
-def abstain_text(lang: str, sections: list[list[str]]) -> str:
+def abstain_text(lang: str, sections: list[list[str]], titles: list[str] | None = None) -> str:
+    """The refusal, naming the indexed documents (whatever they are) and the sections that came closest."""
     names = [" > ".join(p) for p in sections if p]
+    shown = list(dict.fromkeys(t for t in titles or [] if t))
     if lang == "ja":
-        text = "ご質問の内容は、対象の文書(知的財産推進計画2024)には記載が見当たりません。"
+        docs = "検索対象の文書" + (f"({'、'.join(shown[:3])}{' ほか' if len(shown) > 3 else ''})" if shown else "")
+        text = f"ご質問の内容は、{docs}には記載が見当たりません。"
         if names:
             text += "関連する可能性のある箇所: " + " / ".join(f"「{n}」" for n in names)
         return text
-    text = "The documents (Intellectual Property Strategic Program 2024) do not cover this question."
+    docs = "The indexed documents" + (f" ({'; '.join(shown[:3])}{' and others' if len(shown) > 3 else ''})"
+                                      if shown else "")
+    text = f"{docs} do not cover this question."
     if names:
         text += " Closest sections: " + " / ".join(f"\"{n}\"" for n in names)
     return text
@@ -73,11 +87,19 @@ class AnswerService:
         self._vectors: SentenceVectors | None = None
         self._llm: LLMClient | None = None
         self._llm_error: str | None = None
+        self._reader: ReaderModel | None = None
         if engine.settings.llm_configured:
             try:
                 self._llm = LLMClient(engine.settings)
             except LLMUnavailable as exc:
                 self._llm_error = str(exc)
+
+    @property
+    def reader(self) -> ReaderModel:
+        if self._reader is None:
+            path = self.engine.settings.reader_model
+            self._reader = ReaderModel.load(path) if path else ReaderModel.load()
+        return self._reader
 
     @property
     def llm_available(self) -> bool:
@@ -136,7 +158,7 @@ class AnswerService:
         retriever = self.engine.current.retriever
         result = retriever.search(rewritten or question, req.k)
         timings["retrieve"] = result.timings_ms.get("total", 0.0)
-        return _Context(question, lang, rewritten, result, timings)
+        return _Context(question, lang, rewritten, result, timings, list(req.history))
 
     def _similarity(self, a: str, b: str) -> float:
         v = self.vectors.get([a, b])
@@ -144,18 +166,18 @@ class AnswerService:
 
     def _abstain(self, ctx: _Context, mode: str, notes: list[str]) -> Answer:
         sections = [h.section_path for h in ctx.result.hits[:3]]
+        titles = [d.title for d in self.engine.current.index.documents.values()]
         return Answer(
-            answer=abstain_text(ctx.lang, sections), lang=ctx.lang,  # type: ignore[arg-type]
+            answer=abstain_text(ctx.lang, sections, titles), lang=ctx.lang,  # type: ignore[arg-type]
             abstained=True, grounded=True, mode=mode, citations=[], rewritten_query=ctx.rewritten,
             suggested_sections=sections, notes=notes, timings_ms=ctx.timings,
         )
 
-    def _select(self, ctx: _Context) -> tuple[list[Candidate], str | None]:
-        """The sentences an answer would rest on, or why there are none. Both modes gate on this, so extractive and
-        LLM answers abstain on the same questions."""
-        if not ctx.result.confident or not ctx.result.hits:
-            return [], None
-        retriever = self.engine.current.retriever
+    def read(self, ctx: _Context, retriever: HybridRetriever | None = None,
+             scored: bool = True) -> tuple[list[Candidate], QuestionTerms]:
+        """Candidate sentences of the top passages, featurized and (``scored``) scored by the reader model.
+        ``retriever``: the one whose hits ``ctx`` holds, if not the engine's (bench/train_reader.py)."""
+        retriever = retriever or self.engine.current.retriever
         alignment = {}
         for h in ctx.result.hits:
             chunk = retriever.chunk(h.chunk_id)
@@ -165,27 +187,38 @@ class AnswerService:
         qvec = ctx.result.query_vector
         if qvec is None:
             qvec = self.engine.embedder.encode([ctx.rewritten or ctx.question], is_query=True)[0]
-        score_candidates(ctx.rewritten or ctx.question, ctx.lang, qvec, cands, self.vectors)
-        chosen = select(cands)
-        if not chosen or max(c.score for c in chosen) < MIN_SENTENCE_SCORE:
-            return [], None
-        # The chosen sentences and the rest of their passages: what a reader of the citations would see.
-        verdict = check_answerable(
-            ctx.rewritten or ctx.question,
-            "\n".join(dict.fromkeys(c.hit.text for c in chosen)),
-            "\n".join(dict.fromkeys(c.hit.text_en or "" for c in chosen)),
-        )
-        if not verdict.ok:
-            return [], f"not answered: {verdict.reason}"
-        return chosen, None
+        # The follow-up's own words say what is asked; the conversation only steered retrieval (qvec).
+        terms = QuestionTerms(ctx.question, retriever.term_stats)
+        featurize(ctx.question, ctx.lang, qvec, cands, self.vectors, terms)
+        if scored:
+            score(self.reader, cands)
+        return cands, terms
+
+    def _select(self, ctx: _Context) -> tuple[list[Candidate], str | None, bool]:
+        """The sentences an answer would rest on (or why there are none) and whether they form a list. Both modes
+        gate on this, so extractive and LLM answers abstain on the same questions."""
+        if not ctx.result.hits:
+            return [], None, False
+        cands, terms = self.read(ctx)
+        feats = pool_features(cands, ctx.result.hits, ctx.lang, ctx.result.evidence, ctx.result.dense_scores, terms)
+        verdict = decide(self.reader, feats, terms)
+        if not verdict.answerable or not cands:
+            return [], f"not answered: {verdict.reason}", False
+        if lists.asks_for_list(ctx.question):
+            ranked = sorted(cands, key=lambda c: -c.rank_score)
+            items = lists.enumerate_items(terms, ctx.question, ranked[0], self.engine.current.index.chunks,
+                                          ctx.result.hits, ranked)
+            if len(items) >= 2:
+                return lists.trim(items), None, True
+        return select(self.reader, cands), None, False
 
     def _extractive(self, ctx: _Context, notes: list[str]) -> Answer:
         t = time.perf_counter()
-        chosen, reason = self._select(ctx)
+        chosen, reason, as_list = self._select(ctx)
         if not chosen:
             ctx.timings["compose"] = (time.perf_counter() - t) * 1000
             return self._abstain(ctx, "extractive", notes + ([reason] if reason else []))
-        text, citations = compose(chosen, ctx.lang)
+        text, citations = compose(chosen, ctx.lang, as_list)
         ctx.timings["compose"] = (time.perf_counter() - t) * 1000
         return self._finish(ctx, "extractive", text, citations, notes)
 
@@ -245,7 +278,7 @@ class AnswerService:
         ctx = self._prepare(req, mode)
         answer: Answer | None = None
         if mode == "llm" and self._llm is not None:
-            gate, reason = self._select(ctx)
+            gate, reason, _ = self._select(ctx)
             if not gate:
                 answer = self._abstain(ctx, "llm", notes + ([reason] if reason else []))
             else:

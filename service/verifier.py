@@ -23,6 +23,7 @@ _CLAIM = re.compile(r"[^。!?！？\[\n]*?(?:[。!?！？]+[」』)]*\s*|(?=\[))
 _EN_CLAIM_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z「\"'(])|(?<=\])\s+")
 
 Similarity = Callable[[str, str], float]
+_ITEM = re.compile(r"^(?:- |・)")
 
 SEMANTIC_MIN = 0.83
 LEXICAL_MIN = 0.5
@@ -51,12 +52,14 @@ class Verification:
         return bool(facts) and all(c.supported for c in facts) and not self.removed
 
     def render(self) -> str:
-        parts = []
+        parts: list[str] = []
         for c in self.claims:
             marks = "".join(f"[{n}]" for n in c.ns)
-            parts.append(f"{c.text}{marks}")
+            # A list item keeps its own line (lists.py answers "what are the four …" one item per line).
+            lead = "\n" if parts and _ITEM.match(c.text) else ""
+            parts.append(f"{lead}{c.text}{marks}")
         joined = "".join(p if _is_ja(p) else p + " " for p in parts).strip()
-        return re.sub(r"\s+", " ", joined)
+        return re.sub(r" *\n *", "\n", re.sub(r"[ \t]+", " ", joined))
 
 
 def _is_ja(text: str) -> bool:

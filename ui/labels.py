@@ -15,11 +15,11 @@ LABELS: dict[str, dict[UiLang, str]] = {
         "en": "## IP Strategic Program 2024 Q&A",
     },
     "intro": {
-        "ja": "知的財産推進計画2024について、日本語または英語で質問できます。回答は計画本文の該当箇所を引用し、"
+        "ja": "知的財産推進計画2024と登録された文書について、日本語または英語で質問できます。回答は文書の該当箇所を引用し、"
         "右(スマートフォンでは下)の「出典」に根拠の箇所を表示します。",
-        "en": "Ask about Japan's Intellectual Property Strategic Program 2024 (知的財産推進計画2024) in English or "
-        "Japanese. Every answer quotes the plan; the passages it rests on appear under “Sources” (below the chat on "
-        "a phone).",
+        "en": "Ask about Japan's Intellectual Property Strategic Program 2024 (知的財産推進計画2024) and the other "
+        "indexed documents in English or Japanese. Every answer quotes the documents; the passages it rests on appear "
+        "under “Sources” (below the chat on a phone).",
     },
     "lang_label": {"ja": "表示言語", "en": "Language"},
     "chat_label": {"ja": "チャット", "en": "Chat"},
@@ -52,9 +52,8 @@ LABELS: dict[str, dict[UiLang, str]] = {
     },
     "abstained_title": {"ja": "文書に記載が見当たりません", "en": "Not covered by the documents"},
     "abstained_body": {
-        "ja": "この質問に答える記述は、知的財産推進計画2024には見当たりませんでした。推測による回答はしていません。",
-        "en": "The Intellectual Property Strategic Program 2024 does not appear to answer this question, so no "
-        "answer was guessed.",
+        "ja": "この質問に答える記述は、検索対象の文書には見当たりませんでした。推測による回答はしていません。",
+        "en": "The indexed documents do not appear to answer this question, so no answer was guessed.",
     },
     "suggested": {"ja": "関連する可能性のある箇所", "en": "Sections that may be related"},
     "settings": {"ja": "設定", "en": "Settings"},
@@ -91,7 +90,8 @@ LABELS: dict[str, dict[UiLang, str]] = {
         "en": "⚠️ Something went wrong while preparing the answer. Please try again in a moment.",
     },
     # Plain-text headings for the e-mail copy; chosen by the answer's language, which is the inquirer's.
-    "copy_sources": {"ja": "出典(知的財産推進計画2024)", "en": "Sources (Intellectual Property Strategic Program 2024)"},
+    # Each source line names its document, so the heading names none (the index may hold several).
+    "copy_sources": {"ja": "出典", "en": "Sources"},
     "copy_translation": {"ja": "英語参考訳(非公式)", "en": "Unofficial reference translation"},
     "copy_original": {"ja": "原文", "en": "Japanese original"},
 }

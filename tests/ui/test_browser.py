@@ -172,7 +172,7 @@ def test_japanese_ipas_question(live: LiveServer, browser: Any, built_settings: 
     page.click("#ipqa-copy")
     page.wait_for_function("() => (document.querySelector('#ipqa-copy-text textarea') || {}).value")
     copied = page.input_value("#ipqa-copy-text textarea")
-    assert copied.startswith(answer.strip()[:20]) and "出典(知的財産推進計画2024):" in copied
+    assert copied.startswith(answer.strip()[:20]) and "出典:" in copied
     assert re.search(r"^\[1\] 知的財産推進計画2024 \(ipsp2024\) > 3 ", copied, re.M) and "<mark>" not in copied
 
     tab.screenshot("ui-ja.png")

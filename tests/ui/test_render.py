@@ -146,7 +146,7 @@ def test_sources_panel_empty_and_follow_up_query() -> None:
 
 def test_copy_text_japanese() -> None:
     text = copy_text(answer("ja"), TITLES)
-    assert text.startswith(f"{QUOTE}[1]\n\n出典(知的財産推進計画2024):\n")
+    assert text.startswith(f"{QUOTE}[1]\n\n出典:\n")
     assert f"[1] 知的財産推進計画2024 (ipsp2024) > {' > '.join(PATH)}\n" in text
     assert f"    「{QUOTE}」" in text
     assert "<" not in text
@@ -154,7 +154,7 @@ def test_copy_text_japanese() -> None:
 
 def test_copy_text_english_gives_original_and_translation() -> None:
     text = copy_text(answer("en"), TITLES)
-    assert "Sources (Intellectual Property Strategic Program 2024):" in text
+    assert "Sources:" in text
     assert f"Japanese original: 「{QUOTE}」" in text
     assert f'Unofficial reference translation: "{QUOTE_EN}"' in text
 

@@ -1,0 +1,370 @@
+"""Learn the reader's and the answerability model's weights on the training set; write service/models/reader.json.
+
+    .venv/bin/python bench/train_reader.py [--train eval/data/train.jsonl] [--report-dev]
+
+Only eval/data/train.jsonl is learned from. ``--report-dev`` also scores the fitted model on eval/data/dev.jsonl
+(design choice, never fitting); the held-out set and the second document are never read here.
+
+1. Every training question is retrieved over the bundled corpus; each candidate sentence of its top passages gets
+   the reader's features (service/reader.py) and the label "overlaps a gold quote".
+2. English questions are added a second time as if the document had no reference translation (English channels and
+   aligned sentences hidden), so the model also learns the cross-lingual case that new documents present.
+3. Sentence model: L2-regularised, class-balanced logistic regression. Its out-of-fold probabilities (5 folds by
+   question) feed the question-level answerability features, so the second model sees realistic reader scores.
+4. Answerability model: the same kind of regression on question-level features; its threshold and the sentence
+   selection ratio are chosen on the training set (out of fold).
+Results: bench/results/reader_training.{json,md}.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import hashlib
+import json
+import os
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from scipy.optimize import minimize
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+from eval.dataset import QAItem, load_qa  # noqa: E402
+from ingest.normalize import canon  # noqa: E402
+from ingest.pipeline import ingest  # noqa: E402
+from ingest.settings import Settings  # noqa: E402
+from ingest.store import LoadedIndex  # noqa: E402
+from retriever.hybrid import HybridRetriever, RetrieverConfig  # noqa: E402
+from retriever.query import query_lang  # noqa: E402
+from service.answer import AnswerService, _Context  # noqa: E402
+from service.engine import Engine  # noqa: E402
+from service.reader import (  # noqa: E402
+    DEFAULT_MODEL,
+    POOL_FEATURES,
+    READER_FEATURES,
+    Candidate,
+    Linear,
+    QuestionTerms,
+    pool_features,
+    within,
+)
+
+RESULTS = ROOT / "bench" / "results"
+# Direction of each answerability feature's effect (see fit).
+POOL_SIGNS = {
+    **{n: 1 for n in ("p_max", "p_logit", "p_type", "share", "evidence", "evidence_gap", "evidence_lead", "evidence_z",
+                      "cov_best", "type_focus", "focus_best", "focus_near", "focus_pool")},
+    **{n: -1 for n in ("unmatched", "unmatched_max", "unmatched_top", "numbers_missing", "names_missing",
+                       "edition_mismatch", "type_pool_miss", "type_best_miss")},
+}
+L2 = 1.0
+FOLDS = 5
+
+
+@dataclass
+class Example:
+    item: QAItem
+    variant: str  # "native" | "no-translation" | "half-translated"
+    cands: list[Candidate]
+    labels: np.ndarray
+    terms: QuestionTerms
+    hits: list
+    lang: str
+    evidence: float
+    dense: list[float]
+
+
+def overlaps(sentence: str, quote: str) -> bool:
+    """A sentence carries a gold quote when they share a long enough run of characters (quotes may span two
+    sentences, and sentences may be longer than quotes)."""
+    s, q = canon(sentence), canon(quote)
+    if not s or not q:
+        return False
+    if q in s or s in q:
+        return True
+    m = difflib.SequenceMatcher(None, s, q, autojunk=False).find_longest_match(0, len(s), 0, len(q))
+    return m.size >= min(12, len(q), max(6, len(s) // 2))
+
+
+def collect(service: AnswerService, retriever: HybridRetriever, item: QAItem, variant: str, k: int) -> Example:
+    question = item.question
+    result = retriever.search(question, k)
+    if variant == "no-translation":
+        result.hits = [h.model_copy(update={"text_en": None}) for h in result.hits]
+    ctx = _Context(question, query_lang(question), None, result, {}, [])
+    cands, terms = service.read(ctx, retriever=retriever, scored=False)
+    if variant == "no-translation":
+        for c in cands:
+            c.en = None
+        # Re-featurize without the aligned English sentences.
+        from service.reader import featurize
+
+        qvec = result.query_vector
+        assert qvec is not None
+        featurize(question, ctx.lang, qvec, cands, service.vectors, terms)
+    labels = np.array([any(overlaps(c.text, q) for q in item.gold_quotes) for c in cands], dtype=np.float64)
+    return Example(item, variant, cands, labels, terms, result.hits, ctx.lang, result.evidence, result.dense_scores)
+
+
+def half_translated(index: LoadedIndex) -> LoadedIndex:
+    """The index as if every other document had come without a reference translation: alternate chunks lose their
+    English text and vectors, so the reader also learns to compare translated and untranslated sentences in one pool
+    (a user's document added beside the bundled plan)."""
+    keep = np.array([int(hashlib.sha256(c.chunk_id.encode()).hexdigest(), 16) % 2 == 0 for c in index.chunks])
+    chunks = [c if k else c.model_copy(update={"text_en": None, "en_sentences": None})
+              for c, k in zip(index.chunks, keep, strict=True)]
+    en = None if index.en_vectors is None else index.en_vectors * keep[:, None]
+    return LoadedIndex(index.path, index.manifest, index.faiss_index, chunks, index.documents, en)
+
+
+def fit(x: np.ndarray, y: np.ndarray, names: tuple[str, ...], l2: float = L2,
+        signs: dict[str, int] | None = None) -> Linear:
+    """``signs``: features whose weight must be >= 0 (+1) or <= 0 (-1): more evidence may never lower the
+    probability, a missing term never raise it. Keeps collinear features from taking quirky opposite signs."""
+    mean = x.mean(axis=0)
+    scale = x.std(axis=0)
+    scale[scale < 1e-9] = 1.0
+    z = (x - mean) / scale
+    pos = max(1.0, float(y.sum()))
+    neg = max(1.0, float(len(y) - y.sum()))
+    w_s = np.where(y > 0, len(y) / (2 * pos), len(y) / (2 * neg))
+
+    def loss(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        w, b = theta[:-1], theta[-1]
+        logits = z @ w + b
+        p = 1.0 / (1.0 + np.exp(-np.clip(logits, -30, 30)))
+        eps = 1e-12
+        ll = -(w_s * (y * np.log(p + eps) + (1 - y) * np.log(1 - p + eps))).sum() / len(y)
+        reg = 0.5 * l2 * float(w @ w) / len(y)
+        g = (w_s * (p - y)) / len(y)
+        grad = np.concatenate([z.T @ g + l2 * w / len(y), [g.sum()]])
+        return ll + reg, grad
+
+    bounds = [((0.0, None) if (signs or {}).get(n, 0) > 0 else (None, 0.0) if (signs or {}).get(n, 0) < 0
+               else (None, None)) for n in names] + [(None, None)]
+    res = minimize(loss, np.zeros(z.shape[1] + 1), jac=True, method="L-BFGS-B", bounds=bounds)
+    return Linear(names, res.x[:-1], float(res.x[-1]), mean, scale)
+
+
+def fit_listwise(groups: list[tuple[np.ndarray, np.ndarray]], names: tuple[str, ...], l2: float = L2) -> Linear:
+    """Conditional logit over each question's candidates: maximise the softmax probability of its gold sentences.
+    It learns what makes a sentence *the* answer among its neighbours, which a pointwise model only approximates."""
+    allx = np.vstack([x for x, _ in groups])
+    mean = allx.mean(axis=0)
+    scale = allx.std(axis=0)
+    scale[scale < 1e-9] = 1.0
+    zs = [((x - mean) / scale, y > 0) for x, y in groups if y.any() and len(y) > 1]
+
+    def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
+        total, grad = 0.0, np.zeros_like(w)
+        for z, pos in zs:
+            s = z @ w
+            s = s - s.max()
+            e = np.exp(s)
+            p = e / e.sum()
+            pp = p[pos].sum()
+            total -= np.log(pp + 1e-12)
+            # d/dw -log(sum_pos p) = E_p[z] - E_{p|pos}[z]
+            grad += p @ z - (p[pos] / pp) @ z[pos]
+        n = len(zs)
+        return total / n + 0.5 * l2 * float(w @ w) / n, grad / n + l2 * w / n
+
+    res = minimize(loss, np.zeros(allx.shape[1]), jac=True, method="L-BFGS-B")
+    return Linear(names, res.x, 0.0, mean, scale)
+
+
+def matrix(cands: list[Candidate], names: tuple[str, ...]) -> np.ndarray:
+    return np.array([[c.features.get(n, 0.0) for n in names] for c in cands], dtype=np.float64)
+
+
+def apply_sentence_model(model: Linear, examples: list[Example]) -> None:
+    for ex in examples:
+        for c in ex.cands:
+            c.prob = model.prob(c.features)
+
+
+def apply_ranker(model: Linear, examples: list[Example]) -> None:
+    for ex in examples:
+        for c in ex.cands:
+            c.rank_score = model.logit(c.features)
+
+
+def pool_matrix(examples: list[Example]) -> tuple[np.ndarray, np.ndarray]:
+    rows, ys = [], []
+    for ex in examples:
+        f = pool_features(ex.cands, ex.hits, ex.lang, ex.evidence, ex.dense, ex.terms)
+        rows.append([f[n] for n in POOL_FEATURES])
+        ys.append(1.0 if ex.item.answerable else 0.0)
+    return np.array(rows, dtype=np.float64), np.array(ys)
+
+
+def choose_threshold(p: np.ndarray, y: np.ndarray) -> tuple[float, dict[str, float]]:
+    """The threshold that minimises missed abstentions + 2 × false abstentions (rates): refusing an answerable
+    question costs a user more than answering an unanswerable one with cited, checkable text."""
+    best: tuple[float, float, dict[str, float]] | None = None
+    for t in np.unique(np.round(p, 4)):
+        abstain = p < t
+        unans, ans = y == 0, y == 1
+        recall = float(abstain[unans].mean()) if unans.any() else 1.0
+        false = float(abstain[ans].mean()) if ans.any() else 0.0
+        cost = (1 - recall) + 2 * false
+        if best is None or cost < best[0]:
+            best = (cost, float(t), {"abstain_recall": round(recall, 3), "false_abstention": round(false, 3)})
+    assert best is not None
+    return best[1], best[2]
+
+
+def selection_quality(examples: list[Example], ratio: float, max_sentences: int) -> dict[str, float]:
+    """Passage-level recall of gold quotes and precision of the chosen sentences, answerable questions only."""
+    recalls, precisions = [], []
+    for ex in examples:
+        if not ex.item.answerable or not ex.cands:
+            continue
+        ranked = sorted(ex.cands, key=lambda c: -c.rank_score)
+        chosen = [ranked[0]] + [c for c in ranked[1:] if within(c, ranked[0], ratio)][: max_sentences - 1]
+        texts = [c.hit.text for c in chosen]
+        recalls.append(np.mean([any(canon(q) in canon(t) for t in texts) for q in ex.item.gold_quotes]))
+        precisions.append(np.mean([any(overlaps(c.text, q) for q in ex.item.gold_quotes) for c in chosen]))
+    r, p = float(np.mean(recalls)), float(np.mean(precisions))
+    # F2: a missed passage costs the reader the answer, an extra one costs a glance; citation recall is the target.
+    f2 = 5 * r * p / (4 * p + r) if r + p else 0.0
+    return {"recall": round(r, 3), "precision": round(p, 3), "f2": round(f2, 3)}
+
+
+def top1_accuracy(examples: list[Example], by: str = "rank_score") -> float:
+    ok = [ex.labels[int(np.argmax([getattr(c, by) for c in ex.cands]))] > 0 for ex in examples
+          if ex.item.answerable and ex.cands and ex.labels.any()]
+    return round(float(np.mean(ok)), 3) if ok else 0.0
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--train", type=Path, default=ROOT / "eval" / "data" / "train.jsonl")
+    ap.add_argument("--out", type=Path, default=DEFAULT_MODEL)
+    ap.add_argument("--report-dev", action="store_true", help="also score the fitted model on eval/data/dev.jsonl")
+    ap.add_argument("-k", type=int, default=5)
+    args = ap.parse_args()
+    t0 = time.perf_counter()
+    var = Path(tempfile.mkdtemp(prefix="ipqa-train-"))
+    settings = Settings(var_dir=var, log_level="WARNING")
+    print(f"ingest: {ingest(settings).line()}", file=sys.stderr)
+    engine = Engine(settings)
+    engine.load()
+    service = AnswerService(engine)
+    native = engine.current.retriever
+    cfg = RetrieverConfig(weights_en={"dense": 1.0})
+    plain = HybridRetriever(engine.current.index, engine.embedder, cfg)
+    half = HybridRetriever(half_translated(engine.current.index), engine.embedder)
+    items = load_qa(args.train)
+    examples: list[Example] = []
+    for i, item in enumerate(items, 1):
+        examples.append(collect(service, native, item, "native", args.k))
+        if item.lang == "en":
+            examples.append(collect(service, plain, item, "no-translation", args.k))
+            examples.append(collect(service, half, item, "half-translated", args.k))
+        if i % 50 == 0:
+            print(f"features: {i}/{len(items)} questions", file=sys.stderr)
+
+    # Out-of-fold sentence probabilities, folds by question id (both variants of a question in the same fold).
+    fold_of = {it.id: int(hashlib.sha256(it.id.encode()).hexdigest(), 16) % FOLDS for it in items}
+    for f in range(FOLDS):
+        # Unanswerable questions too: their sentences are all negatives, so the probability also says whether any
+        # sentence answers at all (the "no answer" case of SQuAD 2.0-style readers).
+        train = [ex for ex in examples if fold_of[ex.item.id] != f]
+        x = np.vstack([matrix(ex.cands, READER_FEATURES) for ex in train if ex.cands])
+        y = np.concatenate([ex.labels for ex in train if ex.cands])
+        model = fit(x, y, READER_FEATURES)
+        apply_sentence_model(model, [ex for ex in examples if fold_of[ex.item.id] == f])
+    pointwise_top1 = top1_accuracy(examples, by="prob")
+    for f in range(FOLDS):
+        train = [ex for ex in examples if fold_of[ex.item.id] != f and ex.item.answerable and ex.cands]
+        ranker = fit_listwise([(matrix(ex.cands, READER_FEATURES), ex.labels) for ex in train], READER_FEATURES)
+        apply_ranker(ranker, [ex for ex in examples if fold_of[ex.item.id] == f])
+    oof_top1 = top1_accuracy(examples)
+    print(f"out-of-fold top-1: pointwise {pointwise_top1}, listwise {oof_top1}", file=sys.stderr)
+    px, py = pool_matrix(examples)
+    # Out-of-fold answerability probabilities, for the threshold.
+    oof_p = np.zeros(len(examples))
+    ex_fold = np.array([fold_of[ex.item.id] for ex in examples])
+    for f in range(FOLDS):
+        m = fit(px[ex_fold != f], py[ex_fold != f], POOL_FEATURES, signs=POOL_SIGNS)
+        for i in np.where(ex_fold == f)[0]:
+            oof_p[i] = m.prob(dict(zip(POOL_FEATURES, px[i], strict=True)))
+    threshold, oof_abstain = choose_threshold(oof_p, py)
+    grid = {(r, n): selection_quality(examples, r, n) for r in (0.2, 0.35, 0.5, 0.7, 1.01) for n in (2, 3)}
+    ratio, max_sentences = max(grid, key=lambda key: grid[key]["f2"])
+
+    # Final models on everything.
+    answerable = [ex for ex in examples if ex.item.answerable and ex.cands]
+    with_cands = [ex for ex in examples if ex.cands]
+    sentence = fit(np.vstack([matrix(ex.cands, READER_FEATURES) for ex in with_cands]),
+                   np.concatenate([ex.labels for ex in with_cands]), READER_FEATURES)
+    ranker = fit_listwise([(matrix(ex.cands, READER_FEATURES), ex.labels) for ex in answerable], READER_FEATURES)
+    apply_sentence_model(sentence, examples)
+    apply_ranker(ranker, examples)
+    px, py = pool_matrix(examples)
+    pool = fit(px, py, POOL_FEATURES, signs=POOL_SIGNS)
+    digest = hashlib.sha256(args.train.read_bytes()).hexdigest()[:12]
+    version = f"reader-{time.strftime('%Y%m%d')}-{digest}"
+    info: dict[str, object] = {
+        "trained_on": str(args.train.relative_to(ROOT)) if args.train.is_relative_to(ROOT) else str(args.train),
+        "train_sha256_12": digest, "questions": len(items), "examples": len(examples),
+        "sentences": int(sum(len(ex.cands) for ex in examples)),
+        "oof_top1_sentence_accuracy": oof_top1, "oof_answerability": oof_abstain,
+        "selection": grid[(ratio, max_sentences)],
+    }
+    doc = {"version": version, "sentence": sentence.to_json(), "ranker": ranker.to_json(), "pool": pool.to_json(),
+           "threshold": round(threshold, 4), "extra_ratio": ratio, "max_sentences": max_sentences, "info": info}
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(doc, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+    report: dict[str, object] = {"model": version, "train": info, "seconds": round(time.perf_counter() - t0, 1),
+                                 "selection_grid": {f"{r}/{n}": v for (r, n), v in grid.items()}}
+    if args.report_dev:
+        dev_items = load_qa(ROOT / "eval" / "data" / "dev.jsonl")
+        dev = [collect(service, native, it, "native", args.k) for it in dev_items]
+        apply_sentence_model(sentence, dev)
+        apply_ranker(ranker, dev)
+        dx, dy = pool_matrix(dev)
+        dp = np.array([pool.prob(dict(zip(POOL_FEATURES, row, strict=True))) for row in dx])
+        ab = dp < threshold
+        report["dev"] = {
+            "top1_sentence_accuracy": top1_accuracy(dev),
+            "abstain_recall": round(float(ab[dy == 0].mean()), 3), "false_abstention": round(float(ab[dy == 1].mean()), 3),
+            "selection": selection_quality(dev, ratio, max_sentences),
+        }
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "reader_training.json").write_text(json.dumps(report, ensure_ascii=False, indent=1) + "\n")
+    lines = [f"# Reader training ({version})", "", f"Trained on `{info['trained_on']}`: {len(items)} questions, "
+             f"{len(examples)} examples (English twice: with and without the reference translation), "
+             f"{info['sentences']} candidate sentences; {report['seconds']} s.", "",
+             "| measure | train (out of fold) | dev |", "|---|---|---|"]
+    dev_r = report.get("dev", {})
+    assert isinstance(dev_r, dict)
+    lines.append(f"| top-1 sentence carries a gold quote | {oof_top1} | {dev_r.get('top1_sentence_accuracy', '')} |")
+    lines.append(f"| abstention recall | {oof_abstain['abstain_recall']} | {dev_r.get('abstain_recall', '')} |")
+    lines.append(f"| false abstention | {oof_abstain['false_abstention']} | {dev_r.get('false_abstention', '')} |")
+    sel = info["selection"]
+    assert isinstance(sel, dict)
+    lines.append(f"| selection recall / precision | {sel['recall']} / {sel['precision']} | "
+                 f"{dev_r.get('selection', {}).get('recall', '')} / {dev_r.get('selection', {}).get('precision', '')} |")
+    lines += ["", f"Threshold {threshold:.4f}; extra-sentence ratio {ratio}; at most {max_sentences} sentences.", "",
+              "Sentence weights (standardized features):", ""]
+    lines += [f"- `{n}`: {w:+.3f} (ranker {r:+.3f})" for n, w, r in zip(
+        sentence.names, sentence.weights, ranker.weights, strict=True)]
+    lines += ["", "Answerability weights:", ""]
+    lines += [f"- `{n}`: {w:+.3f}" for n, w in zip(pool.names, pool.weights, strict=True)]
+    (RESULTS / "reader_training.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,117 @@
+"""Expected answer types: what kind of fact a question asks for, and whether a text states a fact of that kind.
+
+This is the expected-answer-type step of classic factoid QA. The question side is the interrogatives of each language
+(いつ / when, いくら / how much, 誰 / who, …); the evidence side recognises how such a fact is written (a date, an amount
+of money, a count with its counter, an organisation's name ending). Both are general properties of Japanese and
+English, not of any one document or question set: the reader and the answerability model use the result only as
+features whose weights are learned (service/reader.py, bench/train_reader.py).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_MONTHS_EN = r"january|february|march|april|may|june|july|august|september|october|november|december"
+
+# Question side: interrogatives and the nouns that ask for a value ("deadline" asks for a date).
+_ASKS: dict[str, re.Pattern[str]] = {
+    "date": re.compile(
+        r"いつ|何年(?!間)|何月|何日|日付|日程|締切|締め切り|〆切|期限|期日|時期|"
+        r"^\s*when\b|\bwhen (?:is|was|will|does|did|do|are|were|can|should|must)\b|\bby when\b|\bdeadline|"
+        r"\bdates?\b|\bwhat (?:day|year|month)\b|\bwhich (?:day|year|month)\b|\bin what year\b|\bdue\b",
+        re.I),
+    "amount": re.compile(
+        r"いくら|金額|費用|料金|手数料|予算|価格|[一-龥]額(?:は|が|を|って|も|$|[?？])|"
+        r"\bhow much\b|\bcosts?\b|\bfees?\b|\bbudget\b|\bprice\b|\bamount\b|\bsubsid(?:y|ies) (?:amount|cap)\b",
+        re.I),
+    "rate": re.compile(
+        r"何\s*(?:%|パーセント|割)|割合|比率|率は|\bpercentages?\b|\bpercent\b|\bproportion\b|\bratios?\b|"
+        r"\bshare of\b|\bwhat share\b|\b\w+ rate\b",
+        re.I),
+    "count": re.compile(
+        r"何\s*(?:十|百|千|万|億)?\s*(?:件|人|名|社|校|か国|カ国|ヶ国|機関|個|種類|つ|項目|回|団体|者|ページ)|いくつ|"
+        r"人数|件数|人員|数値|\bhow many\b|\bnumber of\b|\bheadcount\b|\bfigures?\b",
+        re.I),
+    "who": re.compile(
+        r"誰|だれ|どなた|どこが|どの(?:機関|組織|省庁|官庁|団体|部署)|実施主体|担当(?:機関|部署|者)|所管|"
+        r"\bwho\b|\bwhom\b|\bwhich (?:\w+ )?(?:agency|agencies|organi[sz]ations?|ministry|ministries|office|body|bodies|"
+        r"department|institutions?|member|person|people|minister|official|companies|company|universities|university)\b",
+        re.I),
+    # "Who is the <office>?" asks for a person's name, which a text naming only the office does not give.
+    "person": re.compile(
+        r"(?:は|って)\s*(?:誰|だれ|どなた)\s*(?:です|でしょう|ですか|\?|？|$)|名前|氏名|"
+        r"^\s*who (?:is|was|are|were) (?:the |a |an )?(?!responsible|in charge)[a-z]|\bwhat is the name of\b|\bname of the\b",
+        re.I),
+    "duration": re.compile(
+        r"何年間|何か月|何ヶ月|何カ月|何日間|何週間|どのくらいの期間|期間は|\bhow long\b|\bfor how many (?:years|months)\b",
+        re.I),
+    "contact": re.compile(
+        r"電話番号|連絡先|問い?合わせ先|問合せ先|メールアドレス|窓口|"
+        r"\bphone\b|\btelephone\b|\be-?mail\b|\bcontact\b|\burl\b|\bwebsite\b|\bweb ?page\b|"
+        r"URL|ウェブサイト|ホームページ|サイトのアドレス",
+        re.I),
+    "place": re.compile(r"どこで|どこに|どこへ|どこの国|どの国|場所|所在地|住所|\bwhere\b|"
+                        r"\bwhich (?:countr(?:y|ies)|cit(?:y|ies)|regions?|prefectures?)\b", re.I),
+    "penalty": re.compile(r"罰則|罰金|懲役|制裁|処罰|\bpenalt(?:y|ies)\b|\bfines?\b|\bsanctions?\b|\bpunish", re.I),
+}
+
+# Evidence side: how each kind of fact is written.
+_STATES: dict[str, re.Pattern[str]] = {
+    "date": re.compile(
+        rf"\d{{4}}\s*年|\d{{1,2}}\s*月\s*\d{{1,2}}\s*日|\d{{1,2}}\s*月|令和\s*\d+|平成\s*\d+|年度|\b(?:19|20)\d\d\b|"
+        rf"\b(?:{_MONTHS_EN})\b|\d{{1,2}}/\d{{1,2}}",
+        re.I),
+    "amount": re.compile(r"\d[\d,.]*\s*(?:兆|億|万|千)?\s*円|\byen\b|[$¥€£]\s*\d|\d\s*(?:ドル|dollars?|euros?)", re.I),
+    "rate": re.compile(r"\d[\d.]*\s*(?:%|パーセント|割)|\bpercent\b|半分|半数|\bhalf\b|\d+\s*分の\s*\d+", re.I),
+    "count": re.compile(
+        r"\d[\d,.]*\s*(?:十|百|千|万|億)?\s*(?:件|人|名|社|校|か国|カ国|ヶ国|機関|個|種類|つ|項目|回|団体|者|枠|ページ)|"
+        # "How many" is also answered by a proportion (「3~4割程度」, "about half").
+        r"\d[\d.]*\s*(?:%|パーセント|割)|半分|半数|\bhalf\b|\bpercent\b|"
+        r"[一二三四五六七八九十]\s*(?:つ|項目|種類)|"
+        r"\b\d[\d,]*\s+[a-z]+s\b|\b(?:two|three|four|five|six|seven|eight|nine|ten|twelve)\s+[a-z]+s\b",
+        re.I),
+    "who": re.compile(
+        r"[一-龥ァ-ヴー]{1,12}(?:庁|省|府|機構|機関|本部|委員会|協会|財団|センター|大学|事務局|会議|公社|法人)|"
+        r"大臣|長官|知事|市長|[一-龥]{1,4}\s*(?:氏|さん|教授|座長|委員長)|"
+        r"\b(?:Agency|Office|Ministry|Minister|Headquarters|Secretariat|Council|Committee|Foundation|Center|Centre|"
+        r"Organi[sz]ation|University|Bureau|Cabinet|Government)\b|\b(?:Mr|Ms|Mrs|Dr|Prof)\.?\s+[A-Z]"),
+    "person": re.compile(r"[一-龥]{1,4}\s*(?:氏|さん|教授)|\b(?:Mr|Ms|Mrs|Dr|Prof)\.?\s+[A-Z]"),
+    "duration": re.compile(
+        r"\d[\d.]*\s*(?:年間|か月|ヶ月|カ月|箇月|日間|週間|時間)|\d[\d.]*\s*(?:years?|months?|weeks?|days?|hours?)\b|"
+        r"\d+\s*年(?:以内|まで)",
+        re.I),
+    "contact": re.compile(
+        r"\d{2,4}-\d{2,4}-\d{3,4}|[\w.+-]+@[\w-]+\.[\w.]+|https?://\S+|電話|TEL|窓口|相談室|問い?合わせ", re.I),
+    "place": re.compile(
+        r"[一-龥ァ-ヴー]{1,8}(?:都|道|府|県|市|区|町|村|国|地域|会場|ビル|階|センター|事務所)|\b(?:in|at) [A-Z][a-z]+", re.I),
+    "penalty": re.compile(r"罰則|罰金|懲役|制裁|処罰|\bpenalt(?:y|ies)\b|\bfines?\b|\bsanctions?\b|\bpunish", re.I),
+}
+
+TYPES: tuple[str, ...] = tuple(_ASKS)
+
+
+def _nfkc(text: str) -> str:
+    return unicodedata.normalize("NFKC", text)
+
+
+def expected_types(question: str) -> set[str]:
+    """The kinds of fact ``question`` asks for (empty for "what/how/why" questions, which take any statement)."""
+    q = _nfkc(question)
+    found = {name for name, pat in _ASKS.items() if pat.search(q)}
+    # "how long" and "how many years" ask for a span of time, not the date the span ends.
+    if "duration" in found:
+        found.discard("date")
+    if "person" in found:
+        found.discard("who")
+    return found
+
+
+def states(text: str, kind: str) -> bool:
+    """Whether ``text`` states a fact of ``kind``."""
+    return bool(_STATES[kind].search(_nfkc(text)))
+
+
+def states_any(text: str, kinds: set[str]) -> bool:
+    t = _nfkc(text)
+    return any(_STATES[k].search(t) for k in kinds)

@@ -1,0 +1,154 @@
+"""List and summary questions ("what are the four …", 「すべて挙げて」, 「主な施策は」, "summarize …").
+
+Such a question is answered by an enumeration, not by the one sentence that scores best (that sentence is usually the
+one announcing the list: 「4つの項目を…挙げている」). The items are found by the document's own structure around the
+reader's best passage, in this order: sub-sections of its section (○ headings), list items (・, 1., ①), ordinal
+sentences (1つ目, 2つ目, 第一に, firstly); failing all three, the section's statements from the best sentence on.
+The section is the one whose heading best names what the question asks about. Every item is a
+sentence of the document and is cited like any extractive answer.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from ingest.chunker import split_sentences
+from ingest.contracts import Chunk, Hit
+from service.reader import Candidate, Evidence, QuestionTerms, is_item, is_statement
+
+MAX_ITEMS = 8
+MAX_CHARS = 1200
+
+# General cues of a request for an enumeration or a summary, in either language.
+_LIST_ASK = re.compile(
+    r"すべて|全て|全部|挙げ|列挙|一覧|主な|主要な|どんな.{0,12}(?:が|は)(?:あ|何)|どのような.{0,12}(?:が|は)あ|"
+    r"何が(?:ある|あり|含まれ)|それぞれ|まとめ|要約|概要|いくつか|"
+    r"\blist\b|\ball (?:the|of the)\b|\bwhat are (?:the|its|their)\b|\bwhich .{0,20}\bare (?:there|planned|listed)\b|"
+    r"\bsummar(?:y|ize|ise)\b|\boverview\b|\bmain (?:measures|points|policies|pillars|items)\b|\bwhat kinds? of\b|"
+    r"\b(?:two|three|four|five|six|seven|\d+) (?:main |key |basic )?[a-z]+s\b",
+    re.I,
+)
+_COUNT_JA = re.compile(r"(\d+|[一二三四五六七八九十])\s*(?:つ|項目|点|本柱|分野|種類)")
+_COUNT_EN = re.compile(r"\b(two|three|four|five|six|seven|eight|\d+)\b", re.I)
+_WORD_NUM = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+             "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+_ORDINAL = re.compile(
+    r"^(?:まず|次に|さらに|最後に|加えて)?[、,]?\s*(?:\d+|[一二三四五六七八九十])\s*(?:つ目|点目|番目)|^第\s*[一二三四五六七八九十\d]+\s*に|"
+    r"^(?:まず|次に|最後に)[、,]|^(?:first(?:ly)?|second(?:ly)?|third(?:ly)?|fourth(?:ly)?|finally|lastly)\b",
+    re.I,
+)
+
+
+def asks_for_list(question: str) -> bool:
+    return bool(_LIST_ASK.search(unicodedata.normalize("NFKC", question)))
+
+
+def stated_count(text: str) -> int | None:
+    t = unicodedata.normalize("NFKC", text)
+    m = _COUNT_JA.search(t) or _COUNT_EN.search(t)
+    if not m:
+        return None
+    g = m.group(1).lower()
+    n = _WORD_NUM.get(g) or (int(g) if g.isdigit() else None)
+    return n if n and 2 <= n <= MAX_ITEMS else None
+
+
+@dataclass
+class _Sentence:
+    chunk: Chunk
+    start: int
+    end: int
+    text: str
+    en: str | None
+
+
+def _sentences(chunks: list[Chunk]) -> list[_Sentence]:
+    """The sentences of ``chunks`` in document order, each once (chunks may overlap by a sentence)."""
+    seen: set[tuple[str, int]] = set()
+    out: list[_Sentence] = []
+    for c in sorted(chunks, key=lambda c: c.start):
+        aligned = {(s, e): en for s, e, en in c.en_sentences or []}
+        for sp in split_sentences(c.text):
+            start, end = c.start + sp.start, c.start + sp.end
+            if (c.doc_id, start) in seen:
+                continue
+            seen.add((c.doc_id, start))
+            out.append(_Sentence(c, start, end, c.text[sp.start : sp.end], aligned.get((start, end))))
+    return out
+
+
+def _as_candidate(s: _Sentence, hit_for: dict[str, Hit], rank: int) -> Candidate:
+    c = s.chunk
+    hit = hit_for.get(c.chunk_id) or Hit(
+        rank=rank, score=0.0, chunk_id=c.chunk_id, doc_id=c.doc_id, doc_title=c.doc_title,
+        section_path=c.section_path, text=c.text, start=c.start, end=c.end, text_en=c.text_en,
+    )
+    return Candidate(hit, s.start, s.end, s.text, s.en)
+
+
+def _section_for(question_terms: QuestionTerms, paths: list[list[str]]) -> list[str]:
+    """The section the enumeration covers: among the headings above the best passages, the one that best names
+    what the question asks about (「知的財産の保護の主な施策」 → "(2) 知的財産の保護", not the ○ sub-section the best
+    sentence sits in); on a tie the deeper heading, then the better-ranked passage's."""
+    best: tuple[float, int, int] = (1e-9, 0, 0)  # a heading that shares no term names nothing
+    chosen = paths[0] if paths else []
+    for order, path in enumerate(paths):
+        for d in range(1, len(path) + 1):
+            key = (round(question_terms.coverage(Evidence.of([path[d - 1]])), 6), d, -order)
+            if key > best:
+                best, chosen = key, path[:d]
+    return list(chosen)
+
+
+def enumerate_items(question_terms: QuestionTerms, question: str, anchor: Candidate, chunks: list[Chunk],
+                    hits: list[Hit], ranked: list[Candidate]) -> list[Candidate]:
+    """The items of the enumeration that answers ``question``, anchored at the reader's best sentence."""
+    doc = [c for c in chunks if c.doc_id == anchor.hit.doc_id]
+    path = list(anchor.hit.section_path)
+    hit_for = {h.chunk_id: h for h in hits}
+    rank = len(hits) + 1
+    want = stated_count(question) or stated_count(anchor.text)
+    limit = want or MAX_ITEMS
+    prefix = _section_for(question_terms, [path] + [list(h.section_path) for h in hits[:3]])
+    doc = [c for c in chunks if c.doc_id == anchor.hit.doc_id]
+    depth = len(prefix)
+
+    # 1. Sub-sections of the section the question names: the first statement of each.
+    children: dict[str, list[Chunk]] = {}
+    for c in doc:
+        if depth and c.section_path[:depth] == prefix and len(c.section_path) > depth:
+            children.setdefault(c.section_path[depth], []).append(c)
+    if len(children) >= 2:
+        items = []
+        for group in children.values():
+            first = next((s for s in _sentences(group) if is_statement(s.text)), None)
+            if first is not None:
+                items.append(_as_candidate(first, hit_for, rank))
+        if len(items) >= 2:
+            return items[:limit]
+
+    # 2./3. Ordinal sentences or list items in that section.
+    section = [s for s in _sentences([c for c in doc if c.section_path[:depth] == prefix]) if is_statement(s.text)]
+    for pattern in (_ORDINAL, None):
+        found = [s for s in section if (pattern.match(s.text) if pattern else is_item(s.text))]
+        if len(found) >= 2:
+            return [_as_candidate(s, hit_for, rank) for s in found[:limit]]
+
+    # 4. No structure: the section's statements from the anchor on (a summary by its leading sentences).
+    if len(section) >= 2:
+        start = next((i for i, s in enumerate(section) if s.start >= anchor.start), 0)
+        return [_as_candidate(s, hit_for, rank) for s in (section[start:] + section[:start])[: min(limit, 5)]]
+    return [c for c in ranked[:1]]
+
+
+def trim(items: list[Candidate]) -> list[Candidate]:
+    out: list[Candidate] = []
+    total = 0
+    for c in items:
+        total += len(c.text)
+        if out and total > MAX_CHARS:
+            break
+        out.append(c)
+    return out

@@ -1,0 +1,556 @@
+"""The extractive reader: candidate sentences of the top passages, scored by a logistic model over general signals,
+and the answerability model that decides from the whole candidate pool whether the documents answer at all.
+
+Features are properties any document and question have (retrieval score and rank, embedding similarity, IDF-weighted
+coverage of the question's terms, answer-type agreement, heading match); their weights are learned by
+``bench/train_reader.py`` on ``eval/data/train.jsonl`` and shipped as ``service/models/reader.json``. Nothing here
+is a list of words taken from a question set.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from ingest.chunker import split_sentences
+from ingest.contracts import Hit
+from retriever.terms import TermStats
+from retriever.tokenize import EN_STOPWORDS, SudachiTokenizer, char_ngram_tokens, english_tokens, get_tokenizer
+from service.answer_types import expected_types, states_any
+from service.facts import named_terms, numbers
+from service.vectors import SentenceVectors
+
+DEFAULT_MODEL = Path(__file__).parent / "models" / "reader.json"
+# Sentences of the first five passages (the default k): deeper hits are rarely the answer and cost embedding time.
+CANDIDATE_HITS = 5
+
+READER_FEATURES: tuple[str, ...] = (
+    "sem", "sem_rel", "ctx_sem", "cov", "cov_rel", "cov_ctx", "cov_before", "bigram", "bigram_rel", "heading", "ret_rel",
+    "inv_rank", "first", "type_match", "type_miss", "type_ctx", "focus", "focus_ctx", "facts", "item", "log_len",
+    "xling",
+)
+POOL_FEATURES: tuple[str, ...] = (
+    "p_max", "p_logit", "p_type", "share", "evidence", "evidence_gap", "evidence_lead", "evidence_z", "cov_best",
+    "unmatched", "unmatched_max",
+    "unmatched_top", "numbers_missing", "names_missing", "edition_mismatch", "type_pool_miss",
+    "type_best_miss", "type_focus", "focus_best", "focus_near", "focus_pool", "xling",
+)
+
+# Titles, bylines and captions end without a sentence end; list items and links may still answer.
+_STATEMENT_END = re.compile(r"[。．！？!?][」』）)\]]*\s*$|[.!?]\s*$")
+_LIST_ITEM = re.compile(r"^\s*(?:[-*+]\s*|[・●○◆■◇□▪|]|\(?\d{1,2}[).]\s|[①-⑳]|[(（][一二三四五六七八九十\d]+[)）])")
+_LINK = re.compile(r"https?://|[\w.+-]+@[\w-]+\.")
+_ASCII = re.compile(r"[A-Za-z0-9]+")
+
+
+@dataclass
+class Candidate:
+    hit: Hit
+    start: int  # offsets into the normalized document
+    end: int
+    text: str
+    en: str | None
+    prev: str = ""
+    next: str = ""
+    # The sentences before ``prev`` in the passage: where an enumeration names the topic this sentence elaborates
+    # (「2つ目は、クールジャパン情勢である。」 → the sentences after it).
+    before: tuple[str, ...] = ()
+    features: dict[str, float] = field(default_factory=dict)
+    prob: float = 0.0  # calibrated: P(this sentence carries the answer), pointwise model
+    rank_score: float = 0.0  # listwise model: comparable only among one question's candidates
+
+
+@dataclass(frozen=True)
+class PoolDecision:
+    answerable: bool
+    prob: float
+    features: dict[str, float]
+    reason: str | None = None
+
+
+def is_statement(sentence: str) -> bool:
+    return bool(_STATEMENT_END.search(sentence) or _LIST_ITEM.match(sentence) or _LINK.search(sentence))
+
+
+def is_item(sentence: str) -> bool:
+    return bool(_LIST_ITEM.match(sentence))
+
+
+def candidates(hits: Sequence[Hit], en_alignment: dict[str, list[tuple[int, int, str]]],
+               depth: int = CANDIDATE_HITS) -> list[Candidate]:
+    """Every sentence of the first ``depth`` passages, with its neighbours in the passage as context."""
+    out: list[Candidate] = []
+    for hit in hits[:depth]:
+        aligned = {(s, e): en for s, e, en in en_alignment.get(hit.chunk_id, [])}
+        spans = split_sentences(hit.text)
+        texts = [hit.text[sp.start : sp.end] for sp in spans]
+        for i, sp in enumerate(spans):
+            if not is_statement(texts[i]):
+                continue  # titles, bylines, captions: context for their neighbours, never an answer
+            start, end = hit.start + sp.start, hit.start + sp.end
+            out.append(Candidate(
+                hit, start, end, texts[i], aligned.get((start, end)),
+                prev=texts[i - 1] if i > 0 else "", next=texts[i + 1] if i + 1 < len(texts) else "",
+                before=tuple(texts[max(0, i - 3) : max(0, i - 1)]),
+            ))
+    return out
+
+
+# English function words and question frame words: general English, kept out of "what the question names".
+_EN_FRAME = frozenset(
+    "am been being did doing done had having here just many more most much no nor not now off once only other own "
+    "same should some such too very whats what's whos who's hows how's wheres where's whens when's please exactly "
+    "mention mentioned mentions say says said state stated states describe described document article plan text "
+    "know want need like tell explain show find also there's theres does did is are was were be pls plz thanks "
+    "thank go get make".split()
+)
+_JA_WH = frozenset("何 誰 どこ いつ どれ どちら 幾ら 幾つ どの どんな どのような どう なぜ 如何 どういう 何故".split())
+_EN_WH = re.compile(r"\b(what|which|who|whom|whose|when|where|why|how(?: many| much| long| often)?)\b", re.I)
+_JA_DEGREE = frozenset("くらい ぐらい 位 程度 程 の".split())
+_EN_LEAD_IN = re.compile(r"^\s*(?:(?:is|are|was|were|do|does|did|will|would|can|could|should|has|have|be|the|a|an|"
+                         r"kind of|kinds of|type of|types of|exactly|specific|specifically)\s+)*")
+_EN_STOP_AFTER = re.compile(r"\b(of|for|in|on|at|to|by|with|from|about|does|do|did|is|are|was|were|will|can|should|"
+                            r"be|has|have|that|which|who)\b")
+
+
+def focus_terms(question: str) -> set[str]:
+    """The nouns a question asks *about the value of*: those right before its interrogative (「受講料はいくら」 →
+    受講料, 「締切はいつ」 → 締め切り), or right after the English wh-phrase ("what is the application fee for" →
+    application, fee); for a keyword query or a question without an interrogative, its last nouns."""
+    tok = get_tokenizer("sudachi")
+    assert isinstance(tok, SudachiTokenizer)
+    morphs = tok.morphemes(question)
+    if any(pos != "ascii" for _, pos, _ in morphs):
+        wh = next((i for i, (form, pos, sub) in enumerate(morphs)
+                   if form in _JA_WH or (form.startswith("何") and pos == "名詞")), len(morphs))
+        # 「どのくらいの予算」「どんな支援」: a degree or adnominal interrogative asks about the nouns after it.
+        after = [form for form, pos, sub in morphs[wh + 1 :] if pos != "助詞" and form not in _JA_DEGREE]
+        following: list[str] = []
+        for form, pos, _sub in [(f, p, s_) for f, p, s_ in morphs[wh + 1 :] if p != "助詞" and f not in _JA_DEGREE]:
+            if pos != "名詞":
+                break
+            following.append(form)
+        nxt = morphs[wh + 1][0] if wh + 1 < len(morphs) else ""
+        adnominal = wh < len(morphs) and (morphs[wh][1] == "連体詞" or nxt in _JA_DEGREE)
+        if adnominal and following and after and after[0] == following[0]:
+            return set(following[:2])
+        nouns = [form for form, pos, sub in morphs[:wh] if (pos == "名詞" and sub != "数詞")
+                 or (pos == "ascii" and form not in EN_STOPWORDS)]
+        out = {t for t in nouns[-2:] if t.lower() not in _EN_FRAME}
+        if out:
+            return out
+    words = re.findall(r"[a-z0-9][a-z0-9'\-]*", unicodedata.normalize("NFKC", question).lower())
+    m = _EN_WH.search(question.lower())
+    tail = _EN_LEAD_IN.sub("", question.lower()[m.end():]) if m else ""
+    cut = _EN_STOP_AFTER.search(tail) if tail else None
+    phrase = re.findall(r"[a-z0-9][a-z0-9'\-]*", tail[: cut.start()] if cut else tail)
+    picked = [w for w in phrase if w not in EN_STOPWORDS and w not in _EN_FRAME][-2:]
+    if not picked:
+        picked = [w for w in words if w not in EN_STOPWORDS and w not in _EN_FRAME][-2:]
+    return set(picked)
+
+
+_EN_NAME = re.compile(r"(?<![.?!]\s)(?<!^)\b([A-Z][a-zA-Z]+(?:[ -][A-Z][a-zA-Z]+)*|[A-Z]{2,})\b")
+
+
+_ACRONYM = re.compile(r"(?<![A-Za-z])[A-Z][A-Z0-9]+(?![A-Za-z])")
+
+
+_VERSIONED = re.compile(r"([一-龥ァ-ヴーA-Za-z]{2,})\s?(\d{2,4})")
+
+
+def version_mismatch(question: str, evidence: str) -> bool:
+    """The question names an edition (知的財産推進計画2023, "Program 2025") and the evidence has that name only with
+    another number: a different edition of the document, however close the passages are."""
+    q, ev = unicodedata.normalize("NFKC", question), unicodedata.normalize("NFKC", evidence)
+    for name, num in _VERSIONED.findall(q):
+        stem = name[-2:]
+        editions = set(re.findall(rf"{re.escape(stem)}\s?(\d{{2,4}})", ev, re.I))
+        if editions and num not in editions:
+            return True
+    return False
+
+
+def question_names(question: str) -> set[str]:
+    """Proper nouns and figures the question names (Sudachi 固有名詞, capitalised English words not at the start,
+    acronyms, numbers of two digits or more). Evidence that never mentions one of them is about something else."""
+    tok = get_tokenizer("sudachi")
+    assert isinstance(tok, SudachiTokenizer)
+    q = unicodedata.normalize("NFKC", question)
+    names = {form for form, pos, sub in tok.morphemes(q) if pos == "名詞" and sub == "固有名詞"}
+    names |= {m.lower() for m in _EN_NAME.findall(q.strip())} | {m.lower() for m in _ACRONYM.findall(q)}
+    names |= {str(n) for n in numbers(q) if n >= 10}
+    return {n for n in names if n.lower() not in _EN_FRAME and n.lower() not in EN_STOPWORDS}
+
+
+@lru_cache(maxsize=200_000)
+def ja_set(text: str) -> frozenset[str]:
+    """Content words and nouns (Sudachi, dictionary-normalized) and lowercased ASCII words of ``text``; cached, since
+    the same corpus sentences come back question after question."""
+    tok = get_tokenizer("sudachi")
+    assert isinstance(tok, SudachiTokenizer)
+    return frozenset(tok(text)) | frozenset(tok.nouns(text)) | frozenset(w.lower() for w in _ASCII.findall(text))
+
+
+@lru_cache(maxsize=200_000)
+def proper_kinds(text: str) -> frozenset[str]:
+    """Kinds of proper noun in ``text`` (Sudachi's 人名 / 地名 / 一般): a named person, place or organisation."""
+    tok = get_tokenizer("sudachi")
+    assert isinstance(tok, SudachiTokenizer)
+    return frozenset(sub2 for _, pos, sub, sub2 in tok.morphemes_detail(text) if pos == "名詞" and sub == "固有名詞")
+
+
+# Which proper-noun kinds state a fact of an answer type, beyond the patterns of service/answer_types.py.
+_PROPER_STATES = {"place": {"地名"}, "who": {"人名", "一般"}, "person": {"人名"}}
+
+
+def states_type(text: str, kinds: set[str]) -> bool:
+    """Whether ``text`` states a fact of one of the asked ``kinds`` (patterns, or a named person/place/organisation)."""
+    if not kinds:
+        return False
+    if states_any(text, kinds):
+        return True
+    wanted = set().union(*(_PROPER_STATES.get(k, set()) for k in kinds))
+    return bool(wanted and wanted & proper_kinds(text))
+
+
+@lru_cache(maxsize=200_000)
+def en_set(text: str) -> frozenset[str]:
+    return frozenset(english_tokens(text))
+
+
+@lru_cache(maxsize=200_000)
+def bigram_set(text: str) -> frozenset[str]:
+    return frozenset(char_ngram_tokens(text))
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """The term sets of a piece of evidence (a sentence, its context, a passage) in both languages."""
+
+    ja: frozenset[str]
+    en: frozenset[str]
+    raw: str
+
+    @classmethod
+    def of(cls, ja_parts: Sequence[str], en_parts: Sequence[str | None] = ()) -> Evidence:
+        ja: frozenset[str] = frozenset().union(*(ja_set(t) for t in ja_parts if t))
+        en: frozenset[str] = frozenset().union(*(en_set(t) for t in en_parts if t))
+        return cls(ja, en, "\n".join(t for t in ja_parts if t))
+
+
+class QuestionTerms:
+    """What a question names, in the forms the index's term statistics count."""
+
+    def __init__(self, question: str, stats: TermStats) -> None:
+        tok = get_tokenizer("sudachi")
+        assert isinstance(tok, SudachiTokenizer)
+        self.ja = {t for t in tok(question) if t not in _EN_FRAME}
+        self.nouns = {t for t in tok.nouns(question) if t not in _EN_FRAME}
+        self.en = {t for t in english_tokens(question) if t not in _EN_FRAME}
+        self.focus = focus_terms(question)
+        self.facts = {str(n) for n in numbers(question)} | {t.upper() for t in named_terms(question)}
+        self.figures = {n for n in numbers(question) if n >= 10}
+        self.bigrams = set(char_ngram_tokens(question))
+        self.question = question
+        self.types = expected_types(question)
+        self.names = question_names(question)
+        self.stats = stats
+
+    def coverage(self, ev: Evidence) -> float:
+        cov = self.stats.coverage(self.ja, set(ev.ja), "ja") if ev.ja else 0.0
+        if ev.en:
+            cov = max(cov, self.stats.coverage(self.en, set(ev.en), "en"))
+        return cov
+
+    def _found(self, term: str, ev: Evidence) -> bool:
+        if term in ev.ja or (not term.isascii() and term in ev.raw):
+            return True
+        stem = english_tokens(term)
+        return bool(stem) and stem[0] in ev.en
+
+    def focus_found(self, ev: Evidence) -> float:
+        """Share of the focus terms present in the evidence (1 when the question has none)."""
+        if not self.focus:
+            return 1.0
+        return sum(self._found(t, ev) for t in self.focus) / len(self.focus)
+
+    def names_missing(self, ev: Evidence, figures: set[str]) -> float:
+        """Share of the question's names absent from the evidence (0 when it names none)."""
+        if not self.names:
+            return 0.0
+        low = ev.raw.lower()
+        missing = [n for n in self.names if not (n in figures or self._found(n, ev) or n.lower() in low
+                                                 or any(w in ev.en for w in english_tokens(n)))]
+        return len(missing) / len(self.names)
+
+    def unmatched(self, ev: Evidence) -> tuple[float, float]:
+        """IDF-weighted share of the question's nouns found nowhere in the evidence, and the largest IDF among them
+        relative to the largest possible (a rare name the passages never mention weighs most)."""
+        missing: list[float] = []
+        total = 0.0
+        for t in self.nouns:
+            idf = self.stats.idf(t, "ja")
+            total += idf
+            if not self._found(t, ev):
+                missing.append(idf)
+        if total <= 0:
+            return 0.0, 0.0
+        return sum(missing) / total, (max(missing) / self.stats.max_idf if missing else 0.0)
+
+
+def _logistic(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+
+@dataclass(frozen=True)
+class Linear:
+    """A fitted logistic model: weights over named features, with the feature standardization it was fitted with."""
+
+    names: tuple[str, ...]
+    weights: np.ndarray
+    bias: float
+    mean: np.ndarray
+    scale: np.ndarray
+
+    def logit(self, feats: dict[str, float]) -> float:
+        x = np.array([feats.get(n, 0.0) for n in self.names], dtype=np.float64)
+        return float(((x - self.mean) / self.scale) @ self.weights + self.bias)
+
+    def prob(self, feats: dict[str, float]) -> float:
+        return _logistic(self.logit(feats))
+
+    @classmethod
+    def from_json(cls, d: dict[str, object]) -> Linear:
+        names = tuple(str(n) for n in d["features"])  # type: ignore[attr-defined]
+        w = d["weights"]
+        assert isinstance(w, dict)
+        return cls(names, np.array([float(w[n]) for n in names]), float(d["bias"]),  # type: ignore[arg-type]
+                   np.array(d["mean"], dtype=np.float64), np.array(d["scale"], dtype=np.float64))
+
+    def to_json(self) -> dict[str, object]:
+        return {"features": list(self.names), "weights": {n: round(float(w), 6) for n, w in zip(
+            self.names, self.weights, strict=True)}, "bias": round(self.bias, 6),
+            "mean": [round(float(v), 6) for v in self.mean], "scale": [round(float(v), 6) for v in self.scale]}
+
+
+@dataclass(frozen=True)
+class ReaderModel:
+    version: str
+    sentence: Linear
+    ranker: Linear
+    pool: Linear
+    threshold: float  # abstain when the pool model's P(answerable) is below this
+    extra_ratio: float  # further answer sentences need at least this share of the best sentence's probability
+    max_sentences: int
+    info: dict[str, object] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, path: Path = DEFAULT_MODEL) -> ReaderModel:
+        try:
+            d = json.loads(path.read_text(encoding="utf-8"))
+            return cls(str(d["version"]), Linear.from_json(d["sentence"]), Linear.from_json(d["ranker"]),
+                       Linear.from_json(d["pool"]),
+                       float(d["threshold"]), float(d.get("extra_ratio", 0.6)), int(d.get("max_sentences", 3)),
+                       dict(d.get("info", {})))
+        except (OSError, ValueError, KeyError, TypeError, AssertionError) as exc:
+            raise ValueError(f"reader model {path} is unusable ({exc}); re-run bench/train_reader.py") from exc
+
+
+def featurize(question: str, lang: str, qvec: np.ndarray, cands: list[Candidate], vectors: SentenceVectors,
+              terms: QuestionTerms) -> None:
+    """Fill ``features`` of every candidate. Relative features (``sem_rel``, ``cov_rel``, ``ret_rel``) compare a
+    sentence with the best of its pool, which carries across documents whose absolute scores sit elsewhere."""
+    if not cands:
+        return
+    texts = [c.text for c in cands]
+    ctx = [c.prev for c in cands] + [c.next for c in cands]
+    allv = vectors.get(texts + [t for t in ctx if t])
+    dim = allv.shape[1]
+    lookup = dict(zip(texts + [t for t in ctx if t], allv, strict=True))
+    sem = allv[: len(cands)] @ qvec
+    if lang == "en":
+        with_en = [i for i, c in enumerate(cands) if c.en]
+        if with_en:
+            sem_en = vectors.get([cands[i].en or "" for i in with_en]) @ qvec
+            # English-to-English cosines run higher than English-to-Japanese ones of the same meaning; sentences
+            # with no translation get this question's median gap, so a mixed pool compares meaning (the same
+            # correction as the retriever's English channel).
+            gap = float(np.median(sem_en - sem[with_en]))
+            for i, c in enumerate(cands):
+                if not c.en:
+                    sem[i] += max(0.0, gap)
+            for j, i in enumerate(with_en):
+                sem[i] = max(sem[i], sem_en[j])
+    en_of = (lambda c: c.en) if lang == "en" else (lambda c: None)
+    sent_ev = [Evidence.of([c.text], [en_of(c)]) for c in cands]
+    covs = [terms.coverage(ev) for ev in sent_ev]
+    bigrams = [_share(terms.bigrams, set(bigram_set(c.text)) | set(bigram_set(c.en or ""))) for c in cands]
+    best_sem, best_cov, best_bi = float(sem.max()), max(covs), max(bigrams)
+    top_score = cands[0].hit.score if cands else 0.0
+    for i, c in enumerate(cands):
+        v = lookup[c.text] + sum((lookup[t] for t in (c.prev, c.next) if t), np.zeros(dim, np.float32))
+        norm = float(np.linalg.norm(v)) or 1.0
+        heading = " ".join(c.hit.section_path)
+        ctx_ev = Evidence.of([c.prev, c.text, c.next, heading], [en_of(c)])
+        typed = bool(terms.types)
+        match = typed and (states_type(c.text, terms.types) or bool(c.en and states_any(c.en, terms.types)))
+        sent_facts = {str(n) for n in numbers(c.text)} | {t.upper() for t in named_terms(c.text + " " + (c.en or ""))}
+        c.features = {
+            "sem": float(sem[i]),
+            "sem_rel": float(sem[i]) - best_sem,
+            "ctx_sem": float(v @ qvec) / norm,
+            "cov": covs[i],
+            "cov_rel": covs[i] - best_cov,
+            "cov_ctx": terms.coverage(ctx_ev),
+            "cov_before": terms.coverage(Evidence.of([c.prev, *c.before], [])) if c.prev else 0.0,
+            "bigram": bigrams[i],
+            "bigram_rel": bigrams[i] - best_bi,
+            "heading": terms.coverage(Evidence.of([heading])),
+            "first": float(not c.prev),
+            "ret_rel": c.hit.score - top_score,
+            "inv_rank": 1.0 / c.hit.rank,
+            "type_match": float(match),
+            "type_miss": float(typed and not match),
+            "type_ctx": float(typed and not match and any(states_type(t, terms.types) for t in (c.prev, c.next) if t)),
+            "focus": terms.focus_found(sent_ev[i]),
+            "focus_ctx": terms.focus_found(ctx_ev),
+            "facts": len(terms.facts & sent_facts) / len(terms.facts) if terms.facts else 0.0,
+            "item": float(is_item(c.text)),
+            "log_len": math.log1p(len(c.text)) / 6.0,
+            "xling": float(lang == "en" and not c.en),
+        }
+
+
+def _share(q: set[str], s: set[str]) -> float:
+    return len(q & s) / len(q) if q else 0.0
+
+
+def score(model: ReaderModel, cands: list[Candidate]) -> None:
+    for c in cands:
+        c.prob = model.sentence.prob(c.features)
+        c.rank_score = model.ranker.logit(c.features)
+
+
+def best_candidate(cands: Sequence[Candidate]) -> Candidate | None:
+    return max(cands, key=lambda c: c.rank_score, default=None)
+
+
+def top_share(cands: Sequence[Candidate]) -> float:
+    """The listwise model's softmax probability of its best sentence: how clearly one sentence stands out."""
+    if not cands:
+        return 0.0
+    s = np.array([c.rank_score for c in cands])
+    e = np.exp(s - s.max())
+    return float(e.max() / e.sum())
+
+
+def pool_features(cands: list[Candidate], hits: Sequence[Hit], lang: str, evidence: float, dense_scores: list[float],
+                  terms: QuestionTerms, depth: int = CANDIDATE_HITS) -> dict[str, float]:
+    """Question-level signals over everything that was found, not only over the sentences an answer would use."""
+    top = list(hits[:depth])
+    best = best_candidate(cands)
+    p_max = best.prob if best is not None else 0.0
+    use_en = lang == "en"
+    pool_ev = Evidence.of([" ".join(h.section_path) + " " + h.text for h in top],
+                          [h.text_en for h in top] if use_en else [])
+    top_ev = Evidence.of([" ".join(top[0].section_path) + " " + top[0].text] if top else [],
+                         [top[0].text_en] if use_en and top else [])
+    xling = use_en and not any(h.text_en for h in top)
+    unmatched, unmatched_max = (0.0, 0.0) if xling else terms.unmatched(pool_ev)
+    unmatched_top = 0.0 if xling or not top else terms.unmatched(top_ev)[0]
+    typed = bool(terms.types)
+    present = typed and (any(states_type(h.text, terms.types) for h in top)
+                         or states_any("\n".join(h.text_en or "" for h in top), terms.types))
+    typed_probs = [c.prob for c in cands if c.features.get("type_match")]
+    p_type = (max(typed_probs, default=0.0)) if typed else p_max
+    best_miss = typed and best is not None and not best.features.get("type_match")
+    pool_numbers = numbers(pool_ev.raw + "\n" + "\n".join(h.text_en or "" for h in top))
+    figures_missing = bool(terms.figures - pool_numbers)
+    edition = version_mismatch(terms.question, pool_ev.raw + "\n" + "\n".join(h.text_en or "" for h in top))
+    en_raw = "\n".join(h.text_en or "" for h in top).lower()
+    names_ev = Evidence(pool_ev.ja, pool_ev.en | en_set(en_raw), pool_ev.raw + "\n" + en_raw)
+    names_missing = terms.names_missing(names_ev, {str(n) for n in pool_numbers})
+    near = [c for c in cands if c.hit.rank <= 3]
+    # Does one sentence both state a fact of the asked type and, with its neighbours, name what the question is
+    # about? (「締切はいつ」 needs a date next to 締切, not any date in the passages.)
+    focus_near = max((c.features.get("focus_ctx", 0.0) for c in near), default=0.0)
+    type_focus = max((c.features.get("focus_ctx", 0.0) for c in near if c.features.get("type_match")), default=0.0)
+    focus_best = best.features.get("focus_ctx", 0.0) if best is not None else 0.0
+    gap = evidence - (sum(dense_scores[1:5]) / len(dense_scores[1:5]) if len(dense_scores) > 1 else evidence)
+    # Short or English queries have lower cosines to everything; the top's lead over the query's background
+    # similarity (the rest of the depth) is comparable across queries, languages and documents.
+    background = dense_scores[5:] or dense_scores[1:]
+    lead = evidence - (sum(background) / len(background) if background else evidence)
+    spread = float(np.std(dense_scores)) if len(dense_scores) > 2 else 0.0
+    return {
+        "p_max": p_max,
+        "p_logit": math.log(max(p_max, 1e-6) / max(1 - p_max, 1e-6)) / 10.0,
+        "p_type": p_type,
+        "share": top_share(cands),
+        "evidence": evidence,
+        "evidence_gap": gap,
+        "evidence_lead": lead,
+        "evidence_z": lead / spread if spread > 1e-6 else 0.0,
+        "cov_best": max((c.features.get("cov", 0.0) for c in cands), default=0.0),
+        "unmatched": unmatched,
+        "unmatched_max": unmatched_max,
+        "unmatched_top": unmatched_top,
+        "numbers_missing": float(figures_missing),
+        "names_missing": 0.0 if xling else names_missing,
+        "edition_mismatch": float(edition),
+        "type_pool_miss": float(typed and not present),
+        "type_best_miss": float(best_miss),
+        "type_focus": type_focus if typed else 0.0,
+        "focus_best": 0.0 if xling else focus_best,
+        "focus_near": 0.0 if xling else focus_near,
+        "focus_pool": 0.0 if xling else terms.focus_found(pool_ev),
+        "xling": float(xling),
+    }
+
+
+def decide(model: ReaderModel, feats: dict[str, float], terms: QuestionTerms) -> PoolDecision:
+    """Answer or abstain; an abstention names the strongest missing signal, for staff reading the notes."""
+    p = model.pool.prob(feats)
+    if p >= model.threshold:
+        return PoolDecision(True, p, feats)
+    kinds = "/".join(sorted(terms.types))
+    if feats.get("edition_mismatch"):
+        reason = "the question names another edition of the document than the passages found"
+    elif terms.types and (feats.get("type_pool_miss") or not feats.get("type_focus")):
+        about = f" for {'・'.join(sorted(terms.focus))}" if terms.focus else ""
+        reason = f"the question asks for a {kinds}{about}; no passage found states one"
+    elif feats.get("names_missing", 0.0) > 0 or feats.get("numbers_missing"):
+        reason = "the passages found do not mention a name or figure the question gives"
+    elif feats.get("unmatched", 0.0) >= 0.5:
+        reason = "the passages found do not mention what the question is about"
+    else:
+        reason = "no passage found answers the question well enough"
+    return PoolDecision(False, p, feats, reason)
+
+
+def select(model: ReaderModel, cands: list[Candidate]) -> list[Candidate]:
+    """The best sentence, and up to ``max_sentences - 1`` more that come close to it, in reading order."""
+    if not cands:
+        return []
+    ranked = sorted(cands, key=lambda c: -c.rank_score)
+    # A question that asks for a date, an amount, a who… is answered by the sentences that state one; when the best
+    # does, further sentences that state none would only pad the answer.
+    typed = bool(ranked[0].features.get("type_match"))
+    extra = [c for c in ranked[1:] if within(c, ranked[0], model.extra_ratio)
+             and (not typed or c.features.get("type_match"))]
+    chosen = [ranked[0]] + extra[: model.max_sentences - 1]
+    return sorted(chosen, key=lambda c: (c.hit.rank, c.start))
+
+
+def within(c: Candidate, best: Candidate, ratio: float) -> bool:
+    """Whether ``c`` is at least ``ratio`` times as likely as ``best`` to be the answer (listwise odds)."""
+    return math.exp(min(0.0, c.rank_score - best.rank_score)) >= ratio

@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+import pytest
+
+from service.answer_types import expected_types, states
+
+
+@pytest.mark.parametrize(
+    ("question", "types"),
+    [
+        ("IPASの応募締切はいつですか？", {"date"}),
+        ("When is the application deadline?", {"date"}),
+        ("特許出願の手数料はいくらですか？", {"amount"}),
+        ("海賊版による損失額は？", {"amount"}),
+        ("What percentage of startups have an IP strategy?", {"rate"}),
+        ("相談は何回まで利用できますか？", {"count"}),
+        ("その支援は誰が実施していますか？", {"who"}),
+        ("Which agency runs IPAS?", {"who"}),
+        ("Who is the Prime Minister of Japan?", {"person"}),
+        ("How long does the mentoring last?", {"duration"}),
+        ("問い合わせ先の電話番号を教えて", {"contact"}),
+        ("Where is the consultation room?", {"place"}),
+        ("違反した場合の罰則は？", {"penalty"}),
+        ("スタートアップ向けの知財支援は？", set()),
+        ("What does the plan say about generative AI?", set()),
+    ],
+)
+def test_question_types_come_from_interrogatives(question: str, types: set[str]) -> None:
+    assert expected_types(question) == types
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "stated"),
+    [
+        ("応募締切は2025年5月30日です。", "date", True),
+        ("インターネット上の海賊版被害額は2022年で約2兆円に達し", "amount", True),
+        ("上限は1件あたり40万円です。", "amount", True),
+        ("スタートアップは半分程度であり", "rate", True),
+        ("日本は主要国と比べ低い", "rate", False),
+        ("特許庁が実施している知財アクセラレーションプログラム", "who", True),
+        ("電話:012-555-0184", "contact", True),
+        ("知財支援を推進する。", "date", False),
+    ],
+)
+def test_evidence_states_a_fact_of_the_type(text: str, kind: str, stated: bool) -> None:
+    assert states(text, kind) is stated

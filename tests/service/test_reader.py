@@ -1,0 +1,144 @@
+"""The reader: candidate sentences, question terms, the shipped model, and the issue's examples on the bundled plan."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from ingest.contracts import Hit
+from service.answer import AnswerService, abstain_text
+from service.reader import (
+    DEFAULT_MODEL,
+    POOL_FEATURES,
+    READER_FEATURES,
+    ReaderModel,
+    candidates,
+    focus_terms,
+    is_statement,
+    question_names,
+    version_mismatch,
+)
+from service.schemas import AskRequest, ChatTurn
+
+TITLE = "—イノベーションを創出・促進する知財エコシステムの再構築と「新たなクールジャパン戦略」の推進に向けて—"
+BYLINE = "内閣府 知的財産戦略推進事務局 参事官"
+SENTENCE = "特許庁はIPASの利便性の向上を通して、スタートアップ等への知財支援を推進する。"
+
+
+@pytest.mark.parametrize(("text", "statement"), [
+    (SENTENCE, True),
+    ("・ 代表的な戦略領域の設定(経済安全保障、環境ルール、先端技術等)", True),  # list items answer questions
+    ("| みなとIPブリッジ | 無料 | 12社 |", True),  # a table row
+    ("<https://www.kantei.go.jp/jp/singi/titeki2/chitekizaisan2024/pdf/siryoku2.pdf>", True),
+    (TITLE, False),
+    (BYLINE, False),
+    ("図1 「知的財産推進計画2024」構成", False),
+])
+def test_is_statement(text: str, statement: bool) -> None:
+    assert is_statement(text) is statement
+
+
+def test_titles_and_bylines_are_context_never_candidates() -> None:
+    text = f"{TITLE}\n\n{BYLINE}\n\n{SENTENCE}"
+    hit = Hit(rank=1, score=1.0, chunk_id="c", doc_id="d", section_path=[], text=text, start=100, end=100 + len(text))
+    cands = candidates([hit], {})
+    assert [c.text for c in cands] == [SENTENCE]
+    assert text[cands[0].start - 100 : cands[0].end - 100] == SENTENCE
+    assert cands[0].prev == BYLINE  # the neighbour still gives context
+
+
+@pytest.mark.parametrize(("question", "focus"), [
+    ("意見提出の締切はいつですか？", {"締め切り", "提出"}),
+    ("知財支援人材向け研修の受講料はいくらですか？", {"研修", "受講料"}),
+    ("海賊版対策にどれくらいの予算がついていますか？", {"予算"}),
+    ("その支援は誰が実施していますか？", {"支援"}),
+    ("IPAS 申し込み 期限", {"申し込み", "期限"}),
+    ("What is the application fee for IPAS?", {"application", "fee"}),
+    ("How many patent examiners does the JPO employ?", {"patent", "examiners"}),
+])
+def test_focus_terms_are_what_the_question_asks_the_value_of(question: str, focus: set[str]) -> None:
+    assert focus_terms(question) == focus
+
+
+def test_names_and_editions() -> None:
+    assert question_names("韓国の特許法では?") == {"韓国"}
+    assert "ipas" in question_names("IPASとは何ですか")
+    assert "2023" in question_names("知的財産推進計画2023の重点施策は")
+    assert version_mismatch("知的財産推進計画2023の重点施策は", "知的財産推進計画2024では")
+    assert not version_mismatch("知的財産推進計画2024の重点施策は", "知的財産推進計画2024では")
+
+
+def test_shipped_model_matches_the_code_and_records_its_training() -> None:
+    model = ReaderModel.load()
+    assert model.sentence.names == READER_FEATURES and model.ranker.names == READER_FEATURES
+    assert model.pool.names == POOL_FEATURES
+    assert 0.0 < model.threshold < 1.0 and model.version.startswith("reader-")
+    info = json.loads(DEFAULT_MODEL.read_text(encoding="utf-8"))["info"]
+    assert info["trained_on"] == "eval/data/train.jsonl" and info["questions"] >= 300
+
+
+def test_unusable_model_file_is_a_clear_error(tmp_path: Path) -> None:
+    bad = tmp_path / "reader.json"
+    bad.write_text("{}", encoding="utf-8")
+    with pytest.raises(ValueError, match="train_reader"):
+        ReaderModel.load(bad)
+
+
+def test_refusal_names_the_indexed_documents_generically() -> None:
+    ja = abstain_text("ja", [["2 施策"]], ["スタートアップ知財支援ガイド2025"])
+    assert "スタートアップ知財支援ガイド2025" in ja and "知的財産推進計画" not in ja
+    en = abstain_text("en", [], ["A", "B", "C", "D"])
+    assert en.startswith("The indexed documents (A; B; C and others) do not cover")
+
+
+# --- the issue's examples on the bundled plan ---------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def service(engine):  # type: ignore[no-untyped-def]
+    return AnswerService(engine)
+
+
+def ask(service: AnswerService, question: str, history: list[ChatTurn] | None = None):  # type: ignore[no-untyped-def]
+    return service.ask(AskRequest(question=question, history=history or []))
+
+
+def test_the_right_sentence_of_the_right_passage(service: AnswerService) -> None:
+    a = ask(service, "マンガやアニメの違法コピーサイトによる損失額は…")
+    assert not a.abstained and "約2兆円" in a.answer
+    b = ask(service, "…海外に売り込む新しい戦略では、何年までにどれくらいの規模を目指していますか")
+    assert "50兆円(2033年)" in b.answer
+
+
+@pytest.mark.parametrize("question", ["生成AIと著作権について計画は何を言っていますか",
+                                      "What does the plan say about generative AI and copyright?"])
+def test_generative_ai_and_copyright_is_answered(service: AnswerService, question: str) -> None:
+    a = ask(service, question)
+    assert not a.abstained  # it used to abstain
+    assert any("AI" in c.quote and "知的財産権" in c.quote for c in a.citations)
+
+
+def test_list_question_gets_every_item_each_cited(service: AnswerService) -> None:
+    a = ask(service, "What are the four basic recognitions?")
+    lines = [line for line in a.answer.splitlines() if line.startswith("- ")]
+    assert len(lines) == 4 and all("[" in line for line in lines)
+    quotes = " ".join(c.quote for c in a.citations)
+    for item in ("経済情勢", "クールジャパン情勢", "国際情勢", "テクノロジー情勢"):
+        assert item in quotes
+
+
+def test_follow_up_answers_its_own_ask(service: AnswerService) -> None:
+    first = ask(service, "スタートアップ向けの知財支援は？")
+    history = [ChatTurn(role="user", content="スタートアップ向けの知財支援は？"),
+               ChatTurn(role="assistant", content=first.answer)]
+    a = ask(service, "その支援は誰が実施していますか？", history)
+    assert a.rewritten_query and "スタートアップ" in a.rewritten_query
+    assert not a.abstained and "特許庁" in a.answer
+    assert a.answer != first.answer  # only what was asked, not the previous answer again
+
+
+@pytest.mark.parametrize("question", ["Who is the Prime Minister of Japan?", "東京の明日の天気を教えてください。"])
+def test_questions_the_plan_does_not_answer_are_refused(service: AnswerService, question: str) -> None:
+    a = ask(service, question)
+    assert a.abstained and not a.citations
+    assert a.notes and a.notes[-1].startswith("not answered:")
