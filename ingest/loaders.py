@@ -102,12 +102,10 @@ def _load_html(path: Path, data: bytes) -> tuple[str, str]:
             # Headings become Markdown headings so section detection treats all formats alike.
             lines.append("#" * int(el.name[1]) + " " + text)
         elif el.name == "li":
-            # List items keep their list mark, so the reader sees an enumeration as one (service/lists.py).
-            parent = el.find_parent(["ul", "ol"])
-            if parent is not None and parent.name == "ol":
-                lines.append(f"{len(el.find_previous_siblings('li')) + 1}. {text}")
-            else:
-                lines.append(f"・{text}")
+            # List items keep a list mark, so the reader sees an enumeration as one (service/lists.py). Ordered items
+            # get the same mark: "1. 書類審査" would read as a numbered section heading (ingest/sections.py), and
+            # document order already carries the order.
+            lines.append(f"・{text}")
         else:
             lines.append(text)
     h1 = soup.find("h1")

@@ -33,7 +33,14 @@ def test_inline_tags_add_no_spaces(tmp_path: Path) -> None:
 def test_list_items_keep_their_marks_and_order(tmp_path: Path) -> None:
     text = _text(tmp_path)
     assert "・申請書(様式第1号)\n\n・登記事項証明書" in text
-    assert "1. 書類審査\n\n2. 面接審査\n\n3. 採択通知" in text
+    assert "・書類審査\n\n・面接審査\n\n・採択通知" in text
+
+
+def test_ordered_items_are_not_section_headings(tmp_path: Path) -> None:
+    from ingest.sections import detect_sections
+
+    paths = {s.path for s in detect_sections(_text(tmp_path), "案内")}
+    assert all("書類審査" not in " ".join(p) for p in paths)
 
 
 def test_table_rows_stay_whole_and_are_not_joined(tmp_path: Path) -> None:
