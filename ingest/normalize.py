@@ -17,9 +17,9 @@ from ingest.sections import _plain_heading, heading_level
 
 # "2": PDF text loses the spaces between Japanese and ASCII. Markdown, text and HTML output is unchanged, but the manifest
 # keeps one version for all formats, so unchanged PDFs of an older index would otherwise keep their old text.
-# 3: HTML list items keep their mark and inline tags no longer add spaces (ingest/loaders.py); documents are
-# re-read once.
-NORMALIZER_VERSION = "3"
+# The version of the whole text path (loaders included): a document is re-read when it changes.
+# 3: HTML list items keep their mark and inline tags no longer add spaces; 4: ordered items are not headings.
+NORMALIZER_VERSION = "4"
 
 _SENTENCE_END = set("。．！？!?")
 # Lines that start with these are structure (headings, list items, figures), never the tail of a cut sentence.
