@@ -95,40 +95,26 @@ class SudachiTokenizer(_MorphTokenizer):
         morphs = self._tok.tokenize(run)
         return [m.normalized_form() for m in morphs if m.part_of_speech()[0] not in _CONTENT_SKIP_POS]
 
-    def morphemes(self, text: str) -> list[tuple[str, str, str]]:
-        """(normalized form, part of speech, sub-part of speech) of every morpheme of the Japanese runs; ASCII words
-        come through as ("word", "ascii", "")."""
-        out: list[tuple[str, str, str]] = []
+    def analyze(self, text: str) -> list[tuple[str, str, str, str]]:
+        """(normalized form, part of speech, sub-part, third level — e.g. 名詞/固有名詞/地名) of every morpheme of the
+        Japanese runs; ASCII words come through as ("word", "ascii", "", "")."""
+        out: list[tuple[str, str, str, str]] = []
         for piece in _SCRIPT_SPLIT.findall(_prep(text)):
             if piece.isascii():
-                out.extend((w, "ascii", "") for w in _ASCII_WORD.findall(piece))
+                out.extend((w, "ascii", "", "") for w in _ASCII_WORD.findall(piece))
                 continue
-            with self._lock:
-                out.extend((m.normalized_form(), m.part_of_speech()[0], m.part_of_speech()[1])
-                           for m in self._tok.tokenize(piece))
-        return out
-
-    def morphemes_detail(self, text: str) -> list[tuple[str, str, str, str]]:
-        """Like :meth:`morphemes`, with the third level of the part of speech (e.g. 固有名詞 → 人名 / 地名)."""
-        out: list[tuple[str, str, str, str]] = []
-        for piece in _JA_RUN.findall(_prep(text)):
             with self._lock:
                 out.extend((m.normalized_form(), *m.part_of_speech()[:3]) for m in self._tok.tokenize(piece))
         return out
 
+    def morphemes(self, text: str) -> list[tuple[str, str, str]]:
+        return [(form, pos, sub) for form, pos, sub, _ in self.analyze(text)]
+
     def nouns(self, text: str) -> list[str]:
         """Nouns (dictionary-normalized) and ASCII words: the terms that name what a question is about. Verbs and
         adjectives of the question's frame (教える, 詳しい) are left out; pronouns (誰, 何) are interrogatives."""
-        out: list[str] = []
-        for piece in _SCRIPT_SPLIT.findall(_prep(text)):
-            if piece.isascii():
-                out.extend(_ascii_tokens(piece))
-                continue
-            with self._lock:
-                morphs = self._tok.tokenize(piece)
-                out.extend(m.normalized_form() for m in morphs if m.part_of_speech()[0] == "名詞"
-                           and m.part_of_speech()[1] != "数詞")
-        return out
+        return [form for form, pos, sub, _ in self.analyze(text)
+                if (pos == "ascii" and form not in EN_STOPWORDS) or (pos == "名詞" and sub != "数詞")]
 
 
 class FugashiTokenizer(_MorphTokenizer):

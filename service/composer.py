@@ -12,7 +12,7 @@ import re
 from ingest.contracts import Citation
 from service.reader import Candidate
 
-_BULLET = re.compile(r"^(?:[-*+]\s*)?[・●○]\s*")
+_BULLET = re.compile(r"^(?:[-*+]\s*)?[・●○]\s*|^[-*+]\s+")
 
 EN_LEAD = "According to the document (unofficial reference translation of the Japanese text):"
 EN_LEAD_JA_ONLY = "The document says (Japanese original):"
@@ -44,7 +44,7 @@ def compose(chosen: list[Candidate], lang: str, as_list: bool = False) -> tuple[
             cit.quote = c.hit.text[start - rel : end - rel]
             cit.quote_en = " ".join(x for x in (cit.quote_en, c.en) if x) or None
         if lang == "en":
-            lines.append(f"{c.en} [{cit.n}]" if c.en else f"「{display_text(c.text)}」 [{cit.n}]")
+            lines.append(f"{display_text(c.en)} [{cit.n}]" if c.en else f"「{display_text(c.text)}」 [{cit.n}]")
         else:
             lines.append(f"{display_text(c.text)}[{cit.n}]")
     if as_list:

@@ -205,7 +205,7 @@ def proper_kinds(text: str) -> frozenset[str]:
     """Kinds of proper noun in ``text`` (Sudachi's 人名 / 地名 / 一般): a named person, place or organisation."""
     tok = get_tokenizer("sudachi")
     assert isinstance(tok, SudachiTokenizer)
-    return frozenset(sub2 for _, pos, sub, sub2 in tok.morphemes_detail(text) if pos == "名詞" and sub == "固有名詞")
+    return frozenset(sub2 for _, pos, sub, sub2 in tok.analyze(text) if pos == "名詞" and sub == "固有名詞")
 
 
 # Which proper-noun kinds state a fact of an answer type, beyond the patterns of service/answer_types.py.
@@ -527,7 +527,8 @@ def decide(model: ReaderModel, feats: dict[str, float], terms: QuestionTerms) ->
         reason = "the question names another edition of the document than the passages found"
     elif terms.types and (feats.get("type_pool_miss") or not feats.get("type_focus")):
         about = f" for {'・'.join(sorted(terms.focus))}" if terms.focus else ""
-        reason = f"the question asks for a {kinds}{about}; no passage found states one"
+        article = "an" if kinds[:1] in "aeiou" else "a"
+        reason = f"the question asks for {article} {kinds}{about}; no passage found states one"
     elif feats.get("names_missing", 0.0) > 0 or feats.get("numbers_missing"):
         reason = "the passages found do not mention a name or figure the question gives"
     elif feats.get("unmatched", 0.0) >= 0.5:

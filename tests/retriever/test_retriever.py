@@ -48,3 +48,14 @@ def test_langchain_retriever_interface(engine) -> None:  # type: ignore[no-untyp
     assert len(docs) == 3
     assert "2兆円" in docs[0].page_content
     assert docs[0].metadata["section_path"][-1] == "○海賊版・模倣品対策の強化"
+
+
+def test_term_stats_weigh_rare_terms_more() -> None:
+    from retriever.terms import TermStats
+
+    stats = TermStats([["知財", "支援"], ["知財", "標準"], ["知財", "人材"]], [["ip"], [], []])
+    assert stats.idf("標準") > stats.idf("知財")
+    assert stats.idf("未知語") == pytest.approx(stats.max_idf)
+    # Covering the rare term counts for more than covering the common one.
+    assert stats.coverage(["知財", "標準"], {"標準"}) > stats.coverage(["知財", "標準"], {"知財"})
+    assert stats.coverage([], {"知財"}) == 0.0

@@ -104,3 +104,8 @@ def test_second_document_as_pdf_keeps_every_gold_quote(tmp_path: Path) -> None:
     rows = [json.loads(line) for line in (src / "guide.jsonl").read_text(encoding="utf-8").splitlines() if line]
     missing = [q for r in rows for q in r["gold_quotes"] if canon(q) not in text]
     assert not missing, missing[:5]
+
+
+def test_untranslated_passage_is_retrieved_first_for_english(mixed: AnswerService) -> None:
+    hits = mixed.engine.current.retriever.search("When is the application deadline?", 5).hits
+    assert hits[0].doc_id.startswith("guide") and "2025年5月30日" in hits[0].text
