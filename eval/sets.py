@@ -76,6 +76,8 @@ REGISTRY: dict[str, EvalSet] = {
         EvalSet("dev", DATA / "dev.jsonl", None, "development set: tuning and CI gate (bundled plan)"),
         EvalSet("heldout", DATA / "heldout.jsonl", None, "written blind by another author; generalization only"),
         EvalSet("train", DATA / "train.jsonl", None, "training questions (bundled plan)"),
+        EvalSet("train-docs", DATA / "train_docs" / "university_ip_policy.jsonl", (DATA / "train_docs",),
+                "training questions over a second training document (HTML) with its own index"),
         EvalSet("guide", DATA / "guide" / "guide.jsonl", (DATA / "guide",), "startup IP guide (HTML) with its own index"),
     )
 }
