@@ -60,7 +60,7 @@ RESULTS = ROOT / "bench" / "results"
 # Direction of each answerability feature's effect (see fit).
 POOL_SIGNS = {
     **{n: 1 for n in ("p_max", "p_logit", "p_type", "share", "evidence", "evidence_gap", "evidence_lead", "evidence_z",
-                      "cov_best", "type_focus", "focus_best", "focus_near", "focus_pool")},
+                      "cov_best", "type_focus", "focus_best", "focus_near", "focus_pool", "xling_evidence", "xling_p")},
     **{n: -1 for n in ("unmatched", "unmatched_max", "unmatched_top", "numbers_missing", "names_missing",
                        "edition_mismatch", "type_pool_miss", "type_best_miss")},
 }
@@ -247,6 +247,8 @@ def top1_accuracy(examples: list[Example], by: str = "rank_score") -> float:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--train", type=Path, default=ROOT / "eval" / "data" / "train.jsonl")
+    ap.add_argument("--train-docs", type=Path, default=ROOT / "eval" / "data" / "train_docs",
+                    help="more training documents, each with a <name>.jsonl of questions beside it")
     ap.add_argument("--out", type=Path, default=DEFAULT_MODEL)
     ap.add_argument("--report-dev", action="store_true", help="also score the fitted model on eval/data/dev.jsonl")
     ap.add_argument("-k", type=int, default=5)
@@ -271,6 +273,20 @@ def main() -> int:
             examples.append(collect(service, half, item, "half-translated", args.k))
         if i % 50 == 0:
             print(f"features: {i}/{len(items)} questions", file=sys.stderr)
+    # Each further training document in an index of its own: it has no translation, so its English questions are
+    # the cross-lingual case as users meet it, and the plan's questions keep the plan's conditions.
+    docs = sorted(p for p in args.train_docs.glob("*") if p.suffix in (".html", ".htm", ".md", ".txt", ".pdf")
+                  and p.with_suffix(".jsonl").is_file()) if args.train_docs.is_dir() else []
+    qa_files = [args.train, *[d.with_suffix(".jsonl") for d in docs]]
+    for doc in docs:
+        doc_settings = Settings(var_dir=var / doc.stem, log_level="WARNING")
+        print(f"ingest {doc.name}: {ingest(doc_settings, [doc]).line()}", file=sys.stderr)
+        doc_engine = Engine(doc_settings, embedder=engine.embedder)
+        doc_engine.load()
+        doc_service = AnswerService(doc_engine)
+        doc_items = load_qa(doc.with_suffix(".jsonl"))
+        items += doc_items
+        examples += [collect(doc_service, doc_engine.current.retriever, it, "native", args.k) for it in doc_items]
 
     # Out-of-fold sentence probabilities, folds by question id (both variants of a question in the same fold).
     fold_of = {it.id: int(hashlib.sha256(it.id.encode()).hexdigest(), 16) % FOLDS for it in items}
@@ -311,10 +327,11 @@ def main() -> int:
     apply_ranker(ranker, examples)
     px, py = pool_matrix(examples)
     pool = fit(px, py, POOL_FEATURES, signs=POOL_SIGNS)
-    digest = hashlib.sha256(args.train.read_bytes()).hexdigest()[:12]
+    digest = hashlib.sha256(b"".join(f.read_bytes() for f in qa_files)).hexdigest()[:12]
     version = f"reader-{time.strftime('%Y%m%d')}-{digest}"
     info: dict[str, object] = {
         "trained_on": str(args.train.relative_to(ROOT)) if args.train.is_relative_to(ROOT) else str(args.train),
+        "also_trained_on": [str(f.relative_to(ROOT)) if f.is_relative_to(ROOT) else str(f) for f in qa_files[1:]],
         "train_sha256_12": digest, "questions": len(items), "examples": len(examples),
         "sentences": int(sum(len(ex.cands) for ex in examples)),
         "oof_top1_sentence_accuracy": oof_top1, "oof_answerability": oof_abstain,

@@ -73,7 +73,9 @@ def abstain_text(lang: str, sections: list[list[str]], titles: list[str] | None 
         if names:
             text += "関連する可能性のある箇所: " + " / ".join(f"「{n}」" for n in names)
         return text
-    docs = "The indexed documents" + (f" ({'; '.join(shown[:3])}{' and others' if len(shown) > 3 else ''})"
+    # Titles in double quotes: a Japanese title is a name here, not a switch of the answer's language.
+    quoted = [f'"{t}"' for t in shown[:3]]
+    docs = "The indexed documents" + (f" ({'; '.join(quoted)}{' and others' if len(shown) > 3 else ''})"
                                       if shown else "")
     text = f"{docs} do not cover this question."
     if names:

@@ -14,6 +14,9 @@ import unicodedata
 
 _MONTHS_EN = r"january|february|march|april|may|june|july|august|september|october|november|december"
 
+_ROLES = r"首相|総理(?:大臣)?|大臣|長官|知事|市長|区長|町長|社長|会長|理事長|学長|委員長|座長|議長|大統領|代表者?"
+_ROLES_EN = r"prime minister|minister|president|chair(?:man|person|woman)?|governor|mayor|ceo|director|secretary"
+
 # Question side: interrogatives and the nouns that ask for a value ("deadline" asks for a date).
 _ASKS: dict[str, re.Pattern[str]] = {
     "date": re.compile(
@@ -31,17 +34,19 @@ _ASKS: dict[str, re.Pattern[str]] = {
         re.I),
     "count": re.compile(
         r"何\s*(?:十|百|千|万|億)?\s*(?:件|人|名|社|校|か国|カ国|ヶ国|機関|個|種類|つ|項目|回|団体|者|ページ)|いくつ|"
-        r"人数|件数|人員|数値|\bhow many\b|\bnumber of\b|\bheadcount\b|\bfigures?\b",
+        r"人数|件数|人員|\bhow many\b|\bnumber of\b|\bheadcount\b",
         re.I),
     "who": re.compile(
         r"誰|だれ|どなた|どこが|どの(?:機関|組織|省庁|官庁|団体|部署)|実施主体|担当(?:機関|部署|者)|所管|"
         r"\bwho\b|\bwhom\b|\bwhich (?:\w+ )?(?:agency|agencies|organi[sz]ations?|ministry|ministries|office|body|bodies|"
         r"department|institutions?|member|person|people|minister|official|companies|company|universities|university)\b",
         re.I),
-    # "Who is the <office>?" asks for a person's name, which a text naming only the office does not give.
+    # "Who is the <office>?" asks for the name of the person holding it, which a text naming only the office (「内閣総理
+    # 大臣を本部長とし」) does not give; "who heads <organisation>?" is answered by the office.
     "person": re.compile(
-        r"(?:は|って)\s*(?:誰|だれ|どなた)\s*(?:です|でしょう|ですか|\?|？|$)|名前|氏名|"
-        r"^\s*who (?:is|was|are|were) (?:the |a |an )?(?!responsible|in charge)[a-z]|\bwhat is the name of\b|\bname of the\b",
+        rf"(?:{_ROLES})\s*(?:は|って)\s*(?:誰|だれ|どなた)|名前|氏名|"
+        rf"^\s*who (?:is|was|are|were) (?:the |a |an )?(?:current |present |new )?(?:[a-z]+ )?(?:{_ROLES_EN})\b|"
+        r"\bwhat is the name of\b|\bname of the\b",
         re.I),
     "duration": re.compile(
         r"何年間|何か月|何ヶ月|何カ月|何日間|何週間|どのくらいの期間|期間は|\bhow long\b|\bfor how many (?:years|months)\b",
@@ -51,6 +56,8 @@ _ASKS: dict[str, re.Pattern[str]] = {
         r"\bphone\b|\btelephone\b|\be-?mail\b|\bcontact\b|\burl\b|\bwebsite\b|\bweb ?page\b|"
         r"URL|ウェブサイト|ホームページ|サイトのアドレス",
         re.I),
+    # 「数値目標は？」, "what figures": any figure answers.
+    "figure": re.compile(r"数値|数字|\bfigures?\b|\bnumbers?\b(?! of)", re.I),
     "place": re.compile(r"どこで|どこに|どこへ|どこの国|どの国|場所|所在地|住所|\bwhere\b|"
                         r"\bwhich (?:countr(?:y|ies)|cit(?:y|ies)|regions?|prefectures?)\b", re.I),
     "penalty": re.compile(r"罰則|罰金|懲役|制裁|処罰|\bpenalt(?:y|ies)\b|\bfines?\b|\bsanctions?\b|\bpunish", re.I),
@@ -86,6 +93,7 @@ _STATES: dict[str, re.Pattern[str]] = {
     "place": re.compile(
         r"[一-龥ァ-ヴー]{1,8}(?:都|道|府|県|市|区|町|村|国|地域|会場|ビル|階|センター|事務所)|\b(?:in|at) [A-Z][a-z]+", re.I),
     "penalty": re.compile(r"罰則|罰金|懲役|制裁|処罰|\bpenalt(?:y|ies)\b|\bfines?\b|\bsanctions?\b|\bpunish", re.I),
+    "figure": re.compile(r"\d"),
 }
 
 TYPES: tuple[str, ...] = tuple(_ASKS)
@@ -95,15 +103,34 @@ def _nfkc(text: str) -> str:
     return unicodedata.normalize("NFKC", text)
 
 
+_INTERROGATIVE = re.compile(
+    r"何|いつ|いくら|幾ら|誰|だれ|どなた|どこ|どの|どれ|どんな|\b(?:how|when|who|whom|where|which|what)\b", re.I)
+
+
+_TOPIC_AFTER = re.compile(r"\s*(?:について|に関して|に関する|に係る|をめぐる|を巡る)")
+_TOPIC_BEFORE = re.compile(r"\b(?:about|regarding|concerning|on)\s+(?:the\s+|its\s+|their\s+|japan's\s+)?(?:\w+\s+)?$", re.I)
+
+
 def expected_types(question: str) -> set[str]:
-    """The kinds of fact ``question`` asks for (empty for "what/how/why" questions, which take any statement)."""
+    """The kinds of fact ``question`` asks for (empty for "what/how/why" questions, which take any statement).
+
+    A noun cue that is the question's topic does not ask for its value: 「女性研究者の割合について計画は何と言っていますか」
+    and "what does the plan say about the budget" ask what the text says, 「割合は何%ですか」 asks for a rate."""
     q = _nfkc(question)
-    found = {name for name, pat in _ASKS.items() if pat.search(q)}
+    found: set[str] = set()
+    for name, pat in _ASKS.items():
+        for m in pat.finditer(q):
+            topic = _TOPIC_AFTER.match(q, m.end()) or _TOPIC_BEFORE.search(q[: m.start()])
+            if not topic or _INTERROGATIVE.search(m.group()):
+                found.add(name)
+                break
     # "how long" and "how many years" ask for a span of time, not the date the span ends.
     if "duration" in found:
         found.discard("date")
     if "person" in found:
         found.discard("who")
+    if "figure" in found and found - {"figure"}:
+        found.discard("figure")
     return found
 
 

@@ -24,7 +24,7 @@ MAX_CHARS = 1200
 # General cues of a request for an enumeration or a summary, in either language.
 _LIST_ASK = re.compile(
     r"すべて|全て|全部|挙げ|列挙|一覧|主な|主要な|どんな.{0,12}(?:が|は)(?:あ|何)|どのような.{0,12}(?:が|は)あ|"
-    r"何が(?:ある|あり|含まれ)|それぞれ|まとめ|要約|概要|いくつか|"
+    r"何が(?:ある|あり|含まれ)|それぞれ|まとめて|要約|概要|いくつか|"
     r"\blist\b|\ball (?:the|of the)\b|\bwhat are (?:the|its|their)\b|\bwhich .{0,20}\bare (?:there|planned|listed)\b|"
     r"\bsummar(?:y|ize|ise)\b|\boverview\b|\bmain (?:measures|points|policies|pillars|items)\b|\bwhat kinds? of\b|"
     r"\b(?:two|three|four|five|six|seven|\d+) (?:main |key |basic )?[a-z]+s\b",

@@ -41,7 +41,7 @@ POOL_FEATURES: tuple[str, ...] = (
     "p_max", "p_logit", "p_type", "share", "evidence", "evidence_gap", "evidence_lead", "evidence_z", "cov_best",
     "unmatched", "unmatched_max",
     "unmatched_top", "numbers_missing", "names_missing", "edition_mismatch", "type_pool_miss",
-    "type_best_miss", "type_focus", "focus_best", "focus_near", "focus_pool", "xling",
+    "type_best_miss", "type_focus", "focus_best", "focus_near", "focus_pool", "xling", "xling_evidence", "xling_p",
 )
 
 # Titles, bylines and captions end without a sentence end; list items and links may still answer.
@@ -514,6 +514,9 @@ def pool_features(cands: list[Candidate], hits: Sequence[Hit], lang: str, eviden
         "focus_near": 0.0 if xling else focus_near,
         "focus_pool": 0.0 if xling else terms.focus_found(pool_ev),
         "xling": float(xling),
+        # The cross-lingual case has no term evidence at all; its own slopes on what it does have.
+        "xling_evidence": evidence if xling else 0.0,
+        "xling_p": p_max if xling else 0.0,
     }
 
 

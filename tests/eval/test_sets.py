@@ -25,19 +25,20 @@ def _keep_logging(monkeypatch: pytest.MonkeyPatch) -> None:
 
 # --- the registry --------------------------------------------------------------------------------------------------
 def test_registry_names_files_and_corpora() -> None:
-    assert list(REGISTRY) == ["dev", "heldout", "train", "guide"]
+    assert list(REGISTRY) == ["dev", "heldout", "train", "train-docs", "guide"]
     assert REGISTRY["dev"].qa == DEFAULT_QA and REGISTRY["heldout"].qa == DATA / "heldout.jsonl"
     assert REGISTRY["train"].qa == DATA / "train.jsonl"
     assert REGISTRY["guide"].qa == DATA / "guide" / "guide.jsonl" and REGISTRY["guide"].corpus == (DATA / "guide",)
     assert all(REGISTRY[n].corpus is None for n in ("dev", "heldout", "train"))
     assert REGISTRY["dev"].missing() is None and REGISTRY["heldout"].missing() is None
+    assert REGISTRY["train-docs"].corpus == (DATA / "train_docs",) and REGISTRY["train-docs"].missing() is None
 
 
 def test_resolve() -> None:
     assert [s.name for s in resolve(["heldout", "dev", "dev"])] == ["dev", "heldout"]  # registry order, no repeats
     assert [s.name for s in resolve(["all"])] == list(REGISTRY)
     assert [s.name for s in resolve(["dev", "ALL"])] == list(REGISTRY)
-    with pytest.raises(SetError, match="unknown set 'nope' \\(choose from dev, heldout, train, guide, all\\)"):
+    with pytest.raises(SetError, match="unknown set 'nope' \\(choose from dev, heldout, train, train-docs, guide, all\\)"):
         resolve(["dev", "nope"])
 
 

@@ -17,6 +17,8 @@ from service.answer_types import expected_types, states
         ("その支援は誰が実施していますか？", {"who"}),
         ("Which agency runs IPAS?", {"who"}),
         ("Who is the Prime Minister of Japan?", {"person"}),
+        ("今の日本の首相は誰？", {"person"}),
+        ("知的財産戦略本部のトップは誰ですか？", {"who"}),  # the office answers it
         ("How long does the mentoring last?", {"duration"}),
         ("問い合わせ先の電話番号を教えて", {"contact"}),
         ("Where is the consultation room?", {"place"}),

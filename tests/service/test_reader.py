@@ -90,7 +90,7 @@ def test_refusal_names_the_indexed_documents_generically() -> None:
     ja = abstain_text("ja", [["2 施策"]], ["スタートアップ知財支援ガイド2025"])
     assert "スタートアップ知財支援ガイド2025" in ja and "知的財産推進計画" not in ja
     en = abstain_text("en", [], ["A", "B", "C", "D"])
-    assert en.startswith("The indexed documents (A; B; C and others) do not cover")
+    assert en.startswith('The indexed documents ("A"; "B"; "C" and others) do not cover')
 
 
 # --- the examples on the bundled plan ---------------------------------------------------------------------
