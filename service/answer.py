@@ -204,7 +204,9 @@ class AnswerService:
         cands, terms = self.read(ctx)
         feats = pool_features(cands, ctx.result.hits, ctx.lang, ctx.result.evidence, ctx.result.dense_scores, terms)
         verdict = decide(self.reader, feats, terms)
-        if not verdict.answerable or not cands:
+        if not cands:
+            return [], "not answered: the passages found hold no statement sentence", False
+        if not verdict.answerable:
             return [], f"not answered: {verdict.reason}", False
         if lists.asks_for_list(ctx.question):
             ranked = sorted(cands, key=lambda c: -c.rank_score)
