@@ -44,9 +44,12 @@ def compose(chosen: list[Candidate], lang: str, as_list: bool = False) -> tuple[
             cit.quote = c.hit.text[start - rel : end - rel]
             cit.quote_en = " ".join(x for x in (cit.quote_en, c.en) if x) or None
         if lang == "en":
-            lines.append(f"{display_text(c.en)} [{cit.n}]" if c.en else f"「{display_text(c.text)}」 [{cit.n}]")
+            # A Japanese heading in an English answer is a name: in double quotes.
+            label = f"\"{display_text(c.label)}\": " if c.label else ""
+            lines.append(f"{label}{display_text(c.en)} [{cit.n}]" if c.en else f"{label}「{display_text(c.text)}」 [{cit.n}]")
         else:
-            lines.append(f"{display_text(c.text)}[{cit.n}]")
+            label = f"{display_text(c.label)}: " if c.label else ""
+            lines.append(f"{label}{display_text(c.text)}[{cit.n}]")
     if as_list:
         bullet = "- " if lang == "en" else "・"
         lines = [bullet + line for line in lines]

@@ -27,10 +27,11 @@ _LIST_ASK = re.compile(
     r"何が(?:ある|あり|含まれ)|それぞれ|まとめて|要約|概要|いくつか|"
     r"\blist\b|\ball (?:the|of the)\b|\bwhat are (?:the|its|their)\b|\bwhich .{0,20}\bare (?:there|planned|listed)\b|"
     r"\bsummar(?:y|ize|ise)\b|\boverview\b|\bmain (?:measures|points|policies|pillars|items)\b|\bwhat kinds? of\b|"
-    r"\b(?:two|three|four|five|six|seven|\d+) (?:main |key |basic )?[a-z]+s\b",
+    r"\b(?:two|three|four|five|six|seven|\d+) (?:main |key |basic )?[a-z]+s\b|"
+    r"(?:\d+|[二三四五六七八九十])\s*(?:つ|項目|点|本柱|分野)の",
     re.I,
 )
-_COUNT_JA = re.compile(r"(\d+|[一二三四五六七八九十])\s*(?:つ|項目|点|本柱|分野|種類)")
+_COUNT_JA = re.compile(r"(\d+|[一二三四五六七八九十])\s*(?:つ(?!目)|項目|点(?!目)|本柱|分野|種類)")
 _COUNT_EN = re.compile(r"\b(two|three|four|five|six|seven|eight|\d+)\b", re.I)
 _WORD_NUM = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
              "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
@@ -111,8 +112,11 @@ def enumerate_items(question_terms: QuestionTerms, question: str, anchor: Candid
     rank = len(hits) + 1
     want = stated_count(question) or stated_count(anchor.text)
     limit = want or MAX_ITEMS
-    prefix = _section_for(question_terms, [path] + [list(h.section_path) for h in hits[:3]])
-    doc = [c for c in chunks if c.doc_id == anchor.hit.doc_id]
+    announced = stated_count(anchor.text)
+    if announced and (stated_count(question) in (None, announced)):
+        prefix = path  # the best sentence announces the list (「4つの項目を…挙げている」): its section holds it
+    else:
+        prefix = _section_for(question_terms, [path] + [list(h.section_path) for h in hits[:3]])
     depth = len(prefix)
 
     # 1. Sub-sections of the section the question names: the first statement of each.
@@ -120,12 +124,14 @@ def enumerate_items(question_terms: QuestionTerms, question: str, anchor: Candid
     for c in doc:
         if depth and c.section_path[:depth] == prefix and len(c.section_path) > depth:
             children.setdefault(c.section_path[depth], []).append(c)
-    if len(children) >= 2:
+    if len(children) >= 2 and (want is None or want == len(children)):
         items = []
-        for group in children.values():
+        for heading, group in children.items():
             first = next((s for s in _sentences(group) if is_statement(s.text)), None)
             if first is not None:
-                items.append(_as_candidate(first, hit_for, rank))
+                item = _as_candidate(first, hit_for, rank)
+                item.label = heading  # the sub-section's name is the item; its first sentence says what it is
+                items.append(item)
         if len(items) >= 2:
             return items[:limit]
 
@@ -133,6 +139,11 @@ def enumerate_items(question_terms: QuestionTerms, question: str, anchor: Candid
     section = [s for s in _sentences([c for c in doc if c.section_path[:depth] == prefix]) if is_statement(s.text)]
     for pattern in (_ORDINAL, None):
         found = [s for s in section if (pattern.match(s.text) if pattern else is_item(s.text))]
+        # Ordinals answer the question only when the best sentence belongs to them (it is one, or announces how many
+        # there are) or the question counts them; "the record highs under the Cool Japan situation" sits inside the
+        # second of four ordinals and is answered by its own sentence.
+        if pattern is _ORDINAL and not (stated_count(anchor.text) or (want and want == len(found))):
+            continue
         if len(found) >= 2:
             return [_as_candidate(s, hit_for, rank) for s in found[:limit]]
 

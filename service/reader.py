@@ -66,6 +66,7 @@ class Candidate:
     features: dict[str, float] = field(default_factory=dict)
     prob: float = 0.0  # calibrated: P(this sentence carries the answer), pointwise model
     rank_score: float = 0.0  # listwise model: comparable only among one question's candidates
+    label: str | None = None  # a list item's name (a sub-section heading), shown before the sentence
 
 
 @dataclass(frozen=True)

@@ -142,3 +142,14 @@ def test_questions_the_plan_does_not_answer_are_refused(service: AnswerService, 
     a = ask(service, question)
     assert a.abstained and not a.citations
     assert a.notes and a.notes[-1].startswith("not answered:")
+
+
+def test_list_of_sub_sections_names_each_one(service: AnswerService) -> None:
+    a = ask(service, "知的財産の保護の施策にはどんなものがある？")
+    lines = a.answer.splitlines()
+    assert len(lines) == 2 and lines[0].startswith("・技術流出の防止: ") and lines[1].startswith("・海賊版・模倣品対策の強化: ")
+
+
+def test_a_count_in_the_question_pins_the_announced_list(service: AnswerService) -> None:
+    a = ask(service, "計画策定の前提になった4つの大きな情勢変化ってなに？")
+    assert len(a.answer.splitlines()) == 4 and "テクノロジー情勢" in a.answer
