@@ -9,26 +9,23 @@ is a list of words taken from a question set.
 
 from __future__ import annotations
 
-import json
 import math
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
 
 from ingest.chunker import split_sentences
 from ingest.contracts import Hit
-from retriever.terms import TermStats
-from retriever.tokenize import EN_STOPWORDS, SudachiTokenizer, char_ngram_tokens, english_tokens, get_tokenizer
-from service.answer_types import expected_types, states_any
+from service.answer_types import states_any
 from service.facts import named_terms, numbers
+from service.question import Evidence, QuestionTerms, bigram_set, en_set, states_type, version_mismatch
+from service.reader_model import DEFAULT_MODEL, Linear, ReaderModel
 from service.vectors import SentenceVectors
 
-DEFAULT_MODEL = Path(__file__).parent / "models" / "reader.json"
+__all__ = ["DEFAULT_MODEL", "Candidate", "Evidence", "Linear", "QuestionTerms", "ReaderModel", "candidates",
+           "decide", "featurize", "pool_features", "score", "select", "within"]
 # Sentences of the first five passages (the default k): deeper hits are rarely the answer and cost embedding time.
 CANDIDATE_HITS = 5
 
@@ -48,7 +45,6 @@ POOL_FEATURES: tuple[str, ...] = (
 _STATEMENT_END = re.compile(r"[。．！？!?][」』）)\]]*\s*$|[.!?]\s*$")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+]\s*|[・●○◆■◇□▪|]|\(?\d{1,2}[).]\s|[①-⑳]|[(（][一二三四五六七八九十\d]+[)）])")
 _LINK = re.compile(r"https?://|[\w.+-]+@[\w-]+\.")
-_ASCII = re.compile(r"[A-Za-z0-9]+")
 
 
 @dataclass
@@ -103,267 +99,6 @@ def candidates(hits: Sequence[Hit], en_alignment: dict[str, list[tuple[int, int,
                 before=tuple(texts[max(0, i - 3) : max(0, i - 1)]),
             ))
     return out
-
-
-# English function words and question frame words: general English, kept out of "what the question names".
-_EN_FRAME = frozenset(
-    "am been being did doing done had having here just many more most much no nor not now off once only other own "
-    "same should some such too very whats what's whos who's hows how's wheres where's whens when's please exactly "
-    "mention mentioned mentions say says said state stated states describe described document article plan text "
-    "know want need like tell explain show find also there's theres does did is are was were be pls plz thanks "
-    "thank go get make".split()
-)
-_JA_WH = frozenset("何 誰 どこ いつ どれ どちら 幾ら 幾つ どの どんな どのような どう なぜ 如何 どういう 何故".split())
-_EN_WH = re.compile(r"\b(what|which|who|whom|whose|when|where|why|how(?: many| much| long| often)?)\b", re.I)
-_JA_DEGREE = frozenset("くらい ぐらい 位 程度 程 の".split())
-_EN_LEAD_IN = re.compile(r"^\s*(?:(?:is|are|was|were|do|does|did|will|would|can|could|should|has|have|be|the|a|an|"
-                         r"kind of|kinds of|type of|types of|exactly|specific|specifically)\s+)*")
-_EN_STOP_AFTER = re.compile(r"\b(of|for|in|on|at|to|by|with|from|about|does|do|did|is|are|was|were|will|can|should|"
-                            r"be|has|have|that|which|who)\b")
-
-
-def focus_terms(question: str) -> set[str]:
-    """The nouns a question asks *about the value of*: those right before its interrogative (「受講料はいくら」 →
-    受講料, 「締切はいつ」 → 締め切り), or right after the English wh-phrase ("what is the application fee for" →
-    application, fee); for a keyword query or a question without an interrogative, its last nouns."""
-    tok = get_tokenizer("sudachi")
-    assert isinstance(tok, SudachiTokenizer)
-    morphs = tok.morphemes(question)
-    if any(pos != "ascii" for _, pos, _ in morphs):
-        wh = next((i for i, (form, pos, sub) in enumerate(morphs)
-                   if form in _JA_WH or (form.startswith("何") and pos == "名詞")), len(morphs))
-        # 「どのくらいの予算」「どんな支援」: a degree or adnominal interrogative asks about the nouns after it.
-        after = [form for form, pos, sub in morphs[wh + 1 :] if pos != "助詞" and form not in _JA_DEGREE]
-        following: list[str] = []
-        for form, pos, _sub in [(f, p, s_) for f, p, s_ in morphs[wh + 1 :] if p != "助詞" and f not in _JA_DEGREE]:
-            if pos != "名詞":
-                break
-            following.append(form)
-        nxt = morphs[wh + 1][0] if wh + 1 < len(morphs) else ""
-        adnominal = wh < len(morphs) and (morphs[wh][1] == "連体詞" or nxt in _JA_DEGREE)
-        if adnominal and following and after and after[0] == following[0]:
-            return set(following[:2])
-        nouns = [form for form, pos, sub in morphs[:wh] if (pos == "名詞" and sub != "数詞")
-                 or (pos == "ascii" and form not in EN_STOPWORDS)]
-        out = {t for t in nouns[-2:] if t.lower() not in _EN_FRAME}
-        if out:
-            return out
-    words = re.findall(r"[a-z0-9][a-z0-9'\-]*", unicodedata.normalize("NFKC", question).lower())
-    m = _EN_WH.search(question.lower())
-    tail = _EN_LEAD_IN.sub("", question.lower()[m.end():]) if m else ""
-    cut = _EN_STOP_AFTER.search(tail) if tail else None
-    phrase = re.findall(r"[a-z0-9][a-z0-9'\-]*", tail[: cut.start()] if cut else tail)
-    picked = [w for w in phrase if w not in EN_STOPWORDS and w not in _EN_FRAME][-2:]
-    if not picked:
-        picked = [w for w in words if w not in EN_STOPWORDS and w not in _EN_FRAME][-2:]
-    return set(picked)
-
-
-_EN_NAME = re.compile(r"(?<![.?!]\s)(?<!^)\b([A-Z][a-zA-Z]+(?:[ -][A-Z][a-zA-Z]+)*|[A-Z]{2,})\b")
-
-
-_ACRONYM = re.compile(r"(?<![A-Za-z])[A-Z][A-Z0-9]+(?![A-Za-z])")
-
-
-_VERSIONED = re.compile(r"([一-龥ァ-ヴーA-Za-z]{2,})\s?(\d{2,4})")
-
-
-def version_mismatch(question: str, evidence: str) -> bool:
-    """The question names an edition (知的財産推進計画2023, "Program 2025") and the evidence has that name only with
-    another number: a different edition of the document, however close the passages are."""
-    q, ev = unicodedata.normalize("NFKC", question), unicodedata.normalize("NFKC", evidence)
-    for name, num in _VERSIONED.findall(q):
-        stem = name[-2:]
-        editions = set(re.findall(rf"{re.escape(stem)}\s?(\d{{2,4}})", ev, re.I))
-        if editions and num not in editions:
-            return True
-    return False
-
-
-def question_names(question: str) -> set[str]:
-    """Proper nouns and figures the question names (Sudachi 固有名詞, capitalised English words not at the start,
-    acronyms, numbers of two digits or more). Evidence that never mentions one of them is about something else."""
-    tok = get_tokenizer("sudachi")
-    assert isinstance(tok, SudachiTokenizer)
-    q = unicodedata.normalize("NFKC", question)
-    names = {form for form, pos, sub in tok.morphemes(q) if pos == "名詞" and sub == "固有名詞"}
-    names |= {m.lower() for m in _EN_NAME.findall(q.strip())} | {m.lower() for m in _ACRONYM.findall(q)}
-    names |= {str(n) for n in numbers(q) if n >= 10}
-    return {n for n in names if n.lower() not in _EN_FRAME and n.lower() not in EN_STOPWORDS}
-
-
-@lru_cache(maxsize=200_000)
-def ja_set(text: str) -> frozenset[str]:
-    """Content words and nouns (Sudachi, dictionary-normalized) and lowercased ASCII words of ``text``; cached, since
-    the same corpus sentences come back question after question."""
-    tok = get_tokenizer("sudachi")
-    assert isinstance(tok, SudachiTokenizer)
-    return frozenset(tok(text)) | frozenset(tok.nouns(text)) | frozenset(w.lower() for w in _ASCII.findall(text))
-
-
-@lru_cache(maxsize=200_000)
-def proper_kinds(text: str) -> frozenset[str]:
-    """Kinds of proper noun in ``text`` (Sudachi's 人名 / 地名 / 一般): a named person, place or organisation."""
-    tok = get_tokenizer("sudachi")
-    assert isinstance(tok, SudachiTokenizer)
-    return frozenset(sub2 for _, pos, sub, sub2 in tok.analyze(text) if pos == "名詞" and sub == "固有名詞")
-
-
-# Which proper-noun kinds state a fact of an answer type, beyond the patterns of service/answer_types.py.
-_PROPER_STATES = {"place": {"地名"}, "who": {"人名", "一般"}, "person": {"人名"}}
-
-
-def states_type(text: str, kinds: set[str]) -> bool:
-    """Whether ``text`` states a fact of one of the asked ``kinds`` (patterns, or a named person/place/organisation)."""
-    if not kinds:
-        return False
-    if states_any(text, kinds):
-        return True
-    wanted = set().union(*(_PROPER_STATES.get(k, set()) for k in kinds))
-    return bool(wanted and wanted & proper_kinds(text))
-
-
-@lru_cache(maxsize=200_000)
-def en_set(text: str) -> frozenset[str]:
-    return frozenset(english_tokens(text))
-
-
-@lru_cache(maxsize=200_000)
-def bigram_set(text: str) -> frozenset[str]:
-    return frozenset(char_ngram_tokens(text))
-
-
-@dataclass(frozen=True)
-class Evidence:
-    """The term sets of a piece of evidence (a sentence, its context, a passage) in both languages."""
-
-    ja: frozenset[str]
-    en: frozenset[str]
-    raw: str
-
-    @classmethod
-    def of(cls, ja_parts: Sequence[str], en_parts: Sequence[str | None] = ()) -> Evidence:
-        ja: frozenset[str] = frozenset().union(*(ja_set(t) for t in ja_parts if t))
-        en: frozenset[str] = frozenset().union(*(en_set(t) for t in en_parts if t))
-        return cls(ja, en, "\n".join(t for t in ja_parts if t))
-
-
-class QuestionTerms:
-    """What a question names, in the forms the index's term statistics count."""
-
-    def __init__(self, question: str, stats: TermStats) -> None:
-        tok = get_tokenizer("sudachi")
-        assert isinstance(tok, SudachiTokenizer)
-        self.ja = {t for t in tok(question) if t not in _EN_FRAME}
-        self.nouns = {t for t in tok.nouns(question) if t not in _EN_FRAME}
-        self.en = {t for t in english_tokens(question) if t not in _EN_FRAME}
-        self.focus = focus_terms(question)
-        self.facts = {str(n) for n in numbers(question)} | {t.upper() for t in named_terms(question)}
-        self.figures = {n for n in numbers(question) if n >= 10}
-        self.bigrams = set(char_ngram_tokens(question))
-        self.question = question
-        self.types = expected_types(question)
-        self.names = question_names(question)
-        self.stats = stats
-
-    def coverage(self, ev: Evidence) -> float:
-        cov = self.stats.coverage(self.ja, set(ev.ja), "ja") if ev.ja else 0.0
-        if ev.en:
-            cov = max(cov, self.stats.coverage(self.en, set(ev.en), "en"))
-        return cov
-
-    def _found(self, term: str, ev: Evidence) -> bool:
-        if term in ev.ja or (not term.isascii() and term in ev.raw):
-            return True
-        stem = english_tokens(term)
-        return bool(stem) and stem[0] in ev.en
-
-    def focus_found(self, ev: Evidence) -> float:
-        """Share of the focus terms present in the evidence (1 when the question has none)."""
-        if not self.focus:
-            return 1.0
-        return sum(self._found(t, ev) for t in self.focus) / len(self.focus)
-
-    def names_missing(self, ev: Evidence, figures: set[str]) -> float:
-        """Share of the question's names absent from the evidence (0 when it names none)."""
-        if not self.names:
-            return 0.0
-        low = ev.raw.lower()
-        missing = [n for n in self.names if not (n in figures or self._found(n, ev) or n.lower() in low
-                                                 or any(w in ev.en for w in english_tokens(n)))]
-        return len(missing) / len(self.names)
-
-    def unmatched(self, ev: Evidence) -> tuple[float, float]:
-        """IDF-weighted share of the question's nouns found nowhere in the evidence, and the largest IDF among them
-        relative to the largest possible (a rare name the passages never mention weighs most)."""
-        missing: list[float] = []
-        total = 0.0
-        for t in self.nouns:
-            idf = self.stats.idf(t, "ja")
-            total += idf
-            if not self._found(t, ev):
-                missing.append(idf)
-        if total <= 0:
-            return 0.0, 0.0
-        return sum(missing) / total, (max(missing) / self.stats.max_idf if missing else 0.0)
-
-
-def _logistic(z: float) -> float:
-    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
-
-
-@dataclass(frozen=True)
-class Linear:
-    """A fitted logistic model: weights over named features, with the feature standardization it was fitted with."""
-
-    names: tuple[str, ...]
-    weights: np.ndarray
-    bias: float
-    mean: np.ndarray
-    scale: np.ndarray
-
-    def logit(self, feats: dict[str, float]) -> float:
-        x = np.array([feats.get(n, 0.0) for n in self.names], dtype=np.float64)
-        return float(((x - self.mean) / self.scale) @ self.weights + self.bias)
-
-    def prob(self, feats: dict[str, float]) -> float:
-        return _logistic(self.logit(feats))
-
-    @classmethod
-    def from_json(cls, d: dict[str, object]) -> Linear:
-        names = tuple(str(n) for n in d["features"])  # type: ignore[attr-defined]
-        w = d["weights"]
-        assert isinstance(w, dict)
-        return cls(names, np.array([float(w[n]) for n in names]), float(d["bias"]),  # type: ignore[arg-type]
-                   np.array(d["mean"], dtype=np.float64), np.array(d["scale"], dtype=np.float64))
-
-    def to_json(self) -> dict[str, object]:
-        return {"features": list(self.names), "weights": {n: round(float(w), 6) for n, w in zip(
-            self.names, self.weights, strict=True)}, "bias": round(self.bias, 6),
-            "mean": [round(float(v), 6) for v in self.mean], "scale": [round(float(v), 6) for v in self.scale]}
-
-
-@dataclass(frozen=True)
-class ReaderModel:
-    version: str
-    sentence: Linear
-    ranker: Linear
-    pool: Linear
-    threshold: float  # abstain when the pool model's P(answerable) is below this
-    extra_ratio: float  # further answer sentences need at least this share of the best sentence's probability
-    max_sentences: int
-    info: dict[str, object] = field(default_factory=dict)
-
-    @classmethod
-    def load(cls, path: Path = DEFAULT_MODEL) -> ReaderModel:
-        try:
-            d = json.loads(path.read_text(encoding="utf-8"))
-            return cls(str(d["version"]), Linear.from_json(d["sentence"]), Linear.from_json(d["ranker"]),
-                       Linear.from_json(d["pool"]),
-                       float(d["threshold"]), float(d.get("extra_ratio", 0.6)), int(d.get("max_sentences", 3)),
-                       dict(d.get("info", {})))
-        except (OSError, ValueError, KeyError, TypeError, AssertionError) as exc:
-            raise ValueError(f"reader model {path} is unusable ({exc}); re-run bench/train_reader.py") from exc
 
 
 def featurize(question: str, lang: str, qvec: np.ndarray, cands: list[Candidate], vectors: SentenceVectors,

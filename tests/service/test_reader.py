@@ -9,17 +9,9 @@ import pytest
 
 from ingest.contracts import Hit
 from service.answer import AnswerService, abstain_text
-from service.reader import (
-    DEFAULT_MODEL,
-    POOL_FEATURES,
-    READER_FEATURES,
-    ReaderModel,
-    candidates,
-    focus_terms,
-    is_statement,
-    question_names,
-    version_mismatch,
-)
+from service.question import focus_terms, question_names, version_mismatch
+from service.reader import POOL_FEATURES, READER_FEATURES, candidates, is_statement
+from service.reader_model import DEFAULT_MODEL, ReaderModel
 from service.schemas import AskRequest, ChatTurn
 
 TITLE = "—イノベーションを創出・促進する知財エコシステムの再構築と「新たなクールジャパン戦略」の推進に向けて—"
