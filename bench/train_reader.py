@@ -45,16 +45,9 @@ from retriever.hybrid import HybridRetriever, RetrieverConfig  # noqa: E402
 from retriever.query import query_lang  # noqa: E402
 from service.answer import AnswerService, _Context  # noqa: E402
 from service.engine import Engine  # noqa: E402
-from service.reader import (  # noqa: E402
-    DEFAULT_MODEL,
-    POOL_FEATURES,
-    READER_FEATURES,
-    Candidate,
-    Linear,
-    QuestionTerms,
-    pool_features,
-    within,
-)
+from service.question import QuestionTerms  # noqa: E402
+from service.reader import POOL_FEATURES, READER_FEATURES, Candidate, featurize, pool_features, within  # noqa: E402
+from service.reader_model import DEFAULT_MODEL, Linear  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
 # Direction of each answerability feature's effect (see fit).
@@ -98,17 +91,15 @@ def collect(service: AnswerService, retriever: HybridRetriever, item: QAItem, va
     result = retriever.search(question, k)
     if variant == "no-translation":
         result.hits = [h.model_copy(update={"text_en": None}) for h in result.hits]
-    ctx = _Context(question, query_lang(question), None, result, {}, [])
+    ctx = _Context(question, query_lang(question), None, result, {})
     cands, terms = service.read(ctx, retriever=retriever, scored=False)
     if variant == "no-translation":
         for c in cands:
             c.en = None
         # Re-featurize without the aligned English sentences.
-        from service.reader import featurize
-
         qvec = result.query_vector
         assert qvec is not None
-        featurize(question, ctx.lang, qvec, cands, service.vectors, terms)
+        featurize(ctx.lang, qvec, cands, service.vectors, terms)
     labels = np.array([any(overlaps(c.text, q) for q in item.gold_quotes) for c in cands], dtype=np.float64)
     return Example(item, variant, cands, labels, terms, result.hits, ctx.lang, result.evidence, result.dense_scores)
 
@@ -124,13 +115,18 @@ def half_translated(index: LoadedIndex) -> LoadedIndex:
     return LoadedIndex(index.path, index.manifest, index.faiss_index, chunks, index.documents, en)
 
 
+def _standardization(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Column means and standard deviations (1 for a constant column), which the shipped model keeps."""
+    scale = x.std(axis=0)
+    scale[scale < 1e-9] = 1.0
+    return x.mean(axis=0), scale
+
+
 def fit(x: np.ndarray, y: np.ndarray, names: tuple[str, ...], l2: float = L2,
         signs: dict[str, int] | None = None) -> Linear:
     """``signs``: features whose weight must be >= 0 (+1) or <= 0 (-1): more evidence may never lower the
     probability, a missing term never raise it. Keeps collinear features from taking quirky opposite signs."""
-    mean = x.mean(axis=0)
-    scale = x.std(axis=0)
-    scale[scale < 1e-9] = 1.0
+    mean, scale = _standardization(x)
     z = (x - mean) / scale
     pos = max(1.0, float(y.sum()))
     neg = max(1.0, float(len(y) - y.sum()))
@@ -157,9 +153,7 @@ def fit_listwise(groups: list[tuple[np.ndarray, np.ndarray]], names: tuple[str, 
     """Conditional logit over each question's candidates: maximise the softmax probability of its gold sentences.
     It learns what makes a sentence *the* answer among its neighbours, which a pointwise model only approximates."""
     allx = np.vstack([x for x, _ in groups])
-    mean = allx.mean(axis=0)
-    scale = allx.std(axis=0)
-    scale[scale < 1e-9] = 1.0
+    mean, scale = _standardization(allx)
     zs = [((x - mean) / scale, y > 0) for x, y in groups if y.any() and len(y) > 1]
 
     def loss(w: np.ndarray) -> tuple[float, np.ndarray]:

@@ -199,15 +199,13 @@ def set_service(eval_set: EvalSet, settings: Settings) -> Any:
 def _similarity(embedder: Any) -> Similarity:
     """The verifier's embedding similarity (as the service computes it: passage-side vectors, cosine), with every
     sentence embedded once per run."""
-    import numpy as np
+    from service.vectors import SentenceVectors
 
-    cache: dict[str, np.ndarray] = {}
+    vectors = SentenceVectors(embedder)
 
     def sim(a: str, b: str) -> float:
-        missing = [t for t in dict.fromkeys((a, b)) if t not in cache]
-        if missing:
-            cache.update(zip(missing, embedder.encode(missing, is_query=False), strict=True))
-        return float(cache[a] @ cache[b])
+        v = vectors.get([a, b])
+        return float(v[0] @ v[1])
 
     return sim
 

@@ -13,12 +13,11 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ingest.sections import _plain_heading, heading_level
+from ingest.sections import heading_level, plain_heading
 
-# "2": PDF text loses the spaces between Japanese and ASCII. Markdown, text and HTML output is unchanged, but the manifest
-# keeps one version for all formats, so unchanged PDFs of an older index would otherwise keep their old text.
-# The version of the whole text path (loaders included): a document is re-read when it changes.
-# 3: HTML list items keep their mark and inline tags no longer add spaces; 4: ordered items are not headings.
+# The version of the whole text path, loaders included: the manifest keeps one for all formats, and a document is
+# re-read when it changes. 2: PDF text loses the spaces between Japanese and ASCII; 3: HTML list items keep their
+# mark, inline tags add no spaces; 4: ordered HTML items are not read as headings.
 NORMALIZER_VERSION = "4"
 
 _SENTENCE_END = set("。．！？!?")
@@ -125,7 +124,7 @@ def _pdf_gap(m: re.Match[str]) -> str | None:
     line_start = text.rfind("\n", 0, m.start()) + 1
     if _SECTION_NUMBER.fullmatch(text, line_start, m.start()):
         line = _line_after(text, line_start).strip()
-        if _plain_heading(line) and heading_level(line, None, True) is not None:
+        if plain_heading(line) and heading_level(line, None, True) is not None:
             return None
     return ""
 

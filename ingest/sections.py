@@ -46,7 +46,7 @@ def heading_level(title: str, md_depth: int | None, seen_numbered: bool) -> int 
     return 2 if seen_numbered else 1
 
 
-def _plain_heading(line: str) -> bool:
+def plain_heading(line: str) -> bool:
     return len(line) <= _PLAIN_HEADING_MAX and not line.endswith(("。", ".", "、", ",")) and bool(
         _NUMBERED.match(line) or _PAREN_NUM.match(line) or _CHAPTER.match(line)
         or (_BULLET_ITEM.match(line) and len(line) <= 30)
@@ -81,7 +81,7 @@ def detect_sections(text: str, doc_title: str | None = None) -> list[Section]:
                 body_start = pos
                 continue
             level = heading_level(title, len(md.group(1)), seen_numbered)
-        elif stripped and _plain_heading(stripped):
+        elif stripped and plain_heading(stripped):
             title = stripped
             level = heading_level(title, None, seen_numbered)
         if title is not None and level is not None:

@@ -20,10 +20,9 @@ from service.composer import compose
 from service.engine import Engine
 from service.followup import rewrite_heuristic
 from service.llm import LLMClient, LLMUnavailable
+from service.question import QuestionTerms
 from service.reader import (
     Candidate,
-    QuestionTerms,
-    ReaderModel,
     candidates,
     decide,
     featurize,
@@ -31,7 +30,8 @@ from service.reader import (
     score,
     select,
 )
-from service.schemas import AskRequest, ChatTurn
+from service.reader_model import ReaderModel
+from service.schemas import AskRequest
 from service.vectors import SentenceVectors
 from service.verifier import verify
 
@@ -60,7 +60,6 @@ class _Context:
     rewritten: str | None
     result: SearchResult
     timings: dict[str, float]
-    history: list[ChatTurn]
 
 
 def abstain_text(lang: str, sections: list[list[str]], titles: list[str] | None = None) -> str:
@@ -160,7 +159,7 @@ class AnswerService:
         retriever = self.engine.current.retriever
         result = retriever.search(rewritten or question, req.k)
         timings["retrieve"] = result.timings_ms.get("total", 0.0)
-        return _Context(question, lang, rewritten, result, timings, list(req.history))
+        return _Context(question, lang, rewritten, result, timings)
 
     def _similarity(self, a: str, b: str) -> float:
         v = self.vectors.get([a, b])
@@ -191,7 +190,7 @@ class AnswerService:
             qvec = self.engine.embedder.encode([ctx.rewritten or ctx.question], is_query=True)[0]
         # The follow-up's own words say what is asked; the conversation only steered retrieval (qvec).
         terms = QuestionTerms(ctx.question, retriever.term_stats)
-        featurize(ctx.question, ctx.lang, qvec, cands, self.vectors, terms)
+        featurize(ctx.lang, qvec, cands, self.vectors, terms)
         if scored:
             score(self.reader, cands)
         return cands, terms
@@ -202,16 +201,16 @@ class AnswerService:
         if not ctx.result.hits:
             return [], None, False
         cands, terms = self.read(ctx)
-        feats = pool_features(cands, ctx.result.hits, ctx.lang, ctx.result.evidence, ctx.result.dense_scores, terms)
-        verdict = decide(self.reader, feats, terms)
         if not cands:
             return [], "not answered: the passages found hold no statement sentence", False
+        feats = pool_features(cands, ctx.result.hits, ctx.lang, ctx.result.evidence, ctx.result.dense_scores, terms)
+        verdict = decide(self.reader, feats, terms)
         if not verdict.answerable:
             return [], f"not answered: {verdict.reason}", False
         if lists.asks_for_list(ctx.question):
-            ranked = sorted(cands, key=lambda c: -c.rank_score)
-            items = lists.enumerate_items(terms, ctx.question, ranked[0], self.engine.current.index.chunks,
-                                          ctx.result.hits, ranked)
+            anchor = max(cands, key=lambda c: c.rank_score)
+            items = lists.enumerate_items(terms, ctx.question, anchor, self.engine.current.index.chunks,
+                                          ctx.result.hits)
             if len(items) >= 2:
                 return lists.trim(items), None, True
         return select(self.reader, cands), None, False

@@ -64,17 +64,18 @@ _ASKS: dict[str, re.Pattern[str]] = {
 }
 
 # Evidence side: how each kind of fact is written.
+_SHARE = r"\d[\d.]*\s*(?:%|パーセント|割)|半分|半数|\bhalf\b|\bpercent\b"
 _STATES: dict[str, re.Pattern[str]] = {
     "date": re.compile(
         rf"\d{{4}}\s*年|\d{{1,2}}\s*月\s*\d{{1,2}}\s*日|\d{{1,2}}\s*月|令和\s*\d+|平成\s*\d+|年度|\b(?:19|20)\d\d\b|"
         rf"\b(?:{_MONTHS_EN})\b|\d{{1,2}}/\d{{1,2}}",
         re.I),
     "amount": re.compile(r"\d[\d,.]*\s*(?:兆|億|万|千)?\s*円|\byen\b|[$¥€£]\s*\d|\d\s*(?:ドル|dollars?|euros?)", re.I),
-    "rate": re.compile(r"\d[\d.]*\s*(?:%|パーセント|割)|\bpercent\b|半分|半数|\bhalf\b|\d+\s*分の\s*\d+", re.I),
+    "rate": re.compile(_SHARE + r"|\d+\s*分の\s*\d+", re.I),
     "count": re.compile(
         r"\d[\d,.]*\s*(?:十|百|千|万|億)?\s*(?:件|人|名|社|校|か国|カ国|ヶ国|機関|個|種類|つ|項目|回|団体|者|枠|ページ)|"
         # "How many" is also answered by a proportion (「3~4割程度」, "about half").
-        r"\d[\d.]*\s*(?:%|パーセント|割)|半分|半数|\bhalf\b|\bpercent\b|"
+        + _SHARE + "|"
         r"[一二三四五六七八九十]\s*(?:つ|項目|種類)|"
         r"\b\d[\d,]*\s+[a-z]+s\b|\b(?:two|three|four|five|six|seven|eight|nine|ten|twelve)\s+[a-z]+s\b",
         re.I),

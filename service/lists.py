@@ -16,7 +16,8 @@ from dataclasses import dataclass
 
 from ingest.chunker import split_sentences
 from ingest.contracts import Chunk, Hit
-from service.reader import Candidate, Evidence, QuestionTerms, is_item, is_statement
+from service.question import Evidence, QuestionTerms
+from service.reader import Candidate, is_item, is_statement
 
 MAX_ITEMS = 8
 MAX_CHARS = 1200
@@ -104,16 +105,16 @@ def _section_for(question_terms: QuestionTerms, paths: list[list[str]]) -> list[
 
 
 def enumerate_items(question_terms: QuestionTerms, question: str, anchor: Candidate, chunks: list[Chunk],
-                    hits: list[Hit], ranked: list[Candidate]) -> list[Candidate]:
+                    hits: list[Hit]) -> list[Candidate]:
     """The items of the enumeration that answers ``question``, anchored at the reader's best sentence."""
     doc = [c for c in chunks if c.doc_id == anchor.hit.doc_id]
     path = list(anchor.hit.section_path)
     hit_for = {h.chunk_id: h for h in hits}
     rank = len(hits) + 1
-    want = stated_count(question) or stated_count(anchor.text)
+    asked, announced = stated_count(question), stated_count(anchor.text)
+    want = asked or announced
     limit = want or MAX_ITEMS
-    announced = stated_count(anchor.text)
-    if announced and (stated_count(question) in (None, announced)):
+    if announced and asked in (None, announced):
         prefix = path  # the best sentence announces the list (「4つの項目を…挙げている」): its section holds it
     else:
         prefix = _section_for(question_terms, [path] + [list(h.section_path) for h in hits[:3]])
@@ -139,10 +140,10 @@ def enumerate_items(question_terms: QuestionTerms, question: str, anchor: Candid
     section = [s for s in _sentences([c for c in doc if c.section_path[:depth] == prefix]) if is_statement(s.text)]
     for pattern in (_ORDINAL, None):
         found = [s for s in section if (pattern.match(s.text) if pattern else is_item(s.text))]
-        # Ordinals answer the question only when the best sentence belongs to them (it is one, or announces how many
-        # there are) or the question counts them; "the record highs under the Cool Japan situation" sits inside the
-        # second of four ordinals and is answered by its own sentence.
-        if pattern is _ORDINAL and not (stated_count(anchor.text) or (want and want == len(found))):
+        # Ordinals answer the question only when the best sentence announces how many there are or the question
+        # counts them; "the record highs under the Cool Japan situation" sits inside the second of four ordinals
+        # and is answered by its own sentence.
+        if pattern is _ORDINAL and not (announced or (want and want == len(found))):
             continue
         if len(found) >= 2:
             return [_as_candidate(s, hit_for, rank) for s in found[:limit]]
@@ -151,7 +152,7 @@ def enumerate_items(question_terms: QuestionTerms, question: str, anchor: Candid
     if len(section) >= 2:
         start = next((i for i, s in enumerate(section) if s.start >= anchor.start), 0)
         return [_as_candidate(s, hit_for, rank) for s in (section[start:] + section[:start])[: min(limit, 5)]]
-    return [c for c in ranked[:1]]
+    return [anchor]
 
 
 def trim(items: list[Candidate]) -> list[Candidate]:

@@ -21,11 +21,9 @@ from ingest.contracts import Hit
 from service.answer_types import states_any
 from service.facts import named_terms, numbers
 from service.question import Evidence, QuestionTerms, bigram_set, en_set, states_type, version_mismatch
-from service.reader_model import DEFAULT_MODEL, Linear, ReaderModel
+from service.reader_model import ReaderModel
 from service.vectors import SentenceVectors
 
-__all__ = ["DEFAULT_MODEL", "Candidate", "Evidence", "Linear", "QuestionTerms", "ReaderModel", "candidates",
-           "decide", "featurize", "pool_features", "score", "select", "within"]
 # Sentences of the first five passages (the default k): deeper hits are rarely the answer and cost embedding time.
 CANDIDATE_HITS = 5
 
@@ -101,7 +99,7 @@ def candidates(hits: Sequence[Hit], en_alignment: dict[str, list[tuple[int, int,
     return out
 
 
-def featurize(question: str, lang: str, qvec: np.ndarray, cands: list[Candidate], vectors: SentenceVectors,
+def featurize(lang: str, qvec: np.ndarray, cands: list[Candidate], vectors: SentenceVectors,
               terms: QuestionTerms) -> None:
     """Fill ``features`` of every candidate. Relative features (``sem_rel``, ``cov_rel``, ``ret_rel``) compare a
     sentence with the best of its pool, which carries across documents whose absolute scores sit elsewhere."""
@@ -129,7 +127,7 @@ def featurize(question: str, lang: str, qvec: np.ndarray, cands: list[Candidate]
     en_of = (lambda c: c.en) if lang == "en" else (lambda c: None)
     sent_ev = [Evidence.of([c.text], [en_of(c)]) for c in cands]
     covs = [terms.coverage(ev) for ev in sent_ev]
-    bigrams = [_share(terms.bigrams, set(bigram_set(c.text)) | set(bigram_set(c.en or ""))) for c in cands]
+    bigrams = [_share(terms.bigrams, bigram_set(c.text) | bigram_set(c.en or "")) for c in cands]
     best_sem, best_cov, best_bi = float(sem.max()), max(covs), max(bigrams)
     top_score = cands[0].hit.score if cands else 0.0
     for i, c in enumerate(cands):
@@ -166,7 +164,7 @@ def featurize(question: str, lang: str, qvec: np.ndarray, cands: list[Candidate]
         }
 
 
-def _share(q: set[str], s: set[str]) -> float:
+def _share(q: set[str], s: frozenset[str]) -> float:
     return len(q & s) / len(q) if q else 0.0
 
 
@@ -203,16 +201,17 @@ def pool_features(cands: list[Candidate], hits: Sequence[Hit], lang: str, eviden
     xling = use_en and not any(h.text_en for h in top)
     unmatched, unmatched_max = (0.0, 0.0) if xling else terms.unmatched(pool_ev)
     unmatched_top = 0.0 if xling or not top else terms.unmatched(top_ev)[0]
+    en_text = "\n".join(h.text_en or "" for h in top)
     typed = bool(terms.types)
-    present = typed and (any(states_type(h.text, terms.types) for h in top)
-                         or states_any("\n".join(h.text_en or "" for h in top), terms.types))
+    present = typed and (any(states_type(h.text, terms.types) for h in top) or states_any(en_text, terms.types))
     typed_probs = [c.prob for c in cands if c.features.get("type_match")]
     p_type = (max(typed_probs, default=0.0)) if typed else p_max
     best_miss = typed and best is not None and not best.features.get("type_match")
-    pool_numbers = numbers(pool_ev.raw + "\n" + "\n".join(h.text_en or "" for h in top))
+    both = pool_ev.raw + "\n" + en_text
+    pool_numbers = numbers(both)
     figures_missing = bool(terms.figures - pool_numbers)
-    edition = version_mismatch(terms.question, pool_ev.raw + "\n" + "\n".join(h.text_en or "" for h in top))
-    en_raw = "\n".join(h.text_en or "" for h in top).lower()
+    edition = version_mismatch(terms.question, both)
+    en_raw = en_text.lower()
     names_ev = Evidence(pool_ev.ja, pool_ev.en | en_set(en_raw), pool_ev.raw + "\n" + en_raw)
     names_missing = terms.names_missing(names_ev, {str(n) for n in pool_numbers})
     near = [c for c in cands if c.hit.rank <= 3]

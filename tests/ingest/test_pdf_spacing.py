@@ -42,6 +42,13 @@ from tests.helpers import assert_maps_back, raw_span
         ("第 3 条 目的", "第3条 目的"),
         ("ゴシックだけ: 2025 年", "ゴシックだけ: 2025年"),
         ("2025\n年", "2025\n年"),
+        # A numbered heading keeps the space after its number: section detection needs 「1 はじめに」.
+        ("1 はじめに\n本文である。", "1 はじめに\n本文である。"),
+        ("3.2 重点施策 2024 の概要\n本文。", "3.2 重点施策2024の概要\n本文。"),
+        ("(4) 高度知財人材の育成", "(4)高度知財人材の育成"),
+        # A number at a line start that is no heading (a date, a wrapped sentence) loses it.
+        ("2025 年 5 月 30 日に決定した。", "2025年5月30日に決定した。"),
+        ("IPASを活用した企業は\n120 社に達した。", "IPASを活用した企業は\n120社に達した。"),
     ],
 )
 def test_pdf_spacing_rule_and_offsets(raw: str, expected: str) -> None:
@@ -60,24 +67,6 @@ def test_removed_spaces_are_inside_the_source_span() -> None:
     for needle in ("日に", "「知的", "決定し", "。"):
         i = norm.text.index(needle)
         assert raw[norm.src[i] : norm.src[i] + len(needle)] == needle
-
-
-@pytest.mark.parametrize(
-    ("raw", "expected"),
-    [
-        # A numbered heading keeps the space after its number: section detection needs 「1 はじめに」.
-        ("1 はじめに\n本文である。", "1 はじめに\n本文である。"),
-        ("3.2 重点施策 2024 の概要\n本文。", "3.2 重点施策2024の概要\n本文。"),
-        ("(4) 高度知財人材の育成", "(4)高度知財人材の育成"),
-        # A number at a line start that is no heading (a date, a wrapped sentence) loses it.
-        ("2025 年 5 月 30 日に決定した。", "2025年5月30日に決定した。"),
-        ("IPASを活用した企業は\n120 社に達した。", "IPASを活用した企業は\n120社に達した。"),
-    ],
-)
-def test_pdf_spacing_keeps_heading_numbers(raw: str, expected: str) -> None:
-    norm = normalize(raw, pdf=True)
-    assert norm.text == expected
-    assert_maps_back(raw, norm)
 
 
 def test_pdf_heading_number_still_starts_a_section() -> None:
