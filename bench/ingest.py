@@ -16,9 +16,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ingest.embedders import IpqaEmbeddings, make_embedder  # noqa: E402
+from core.embedders import IpqaEmbeddings, make_embedder  # noqa: E402
+from core.settings import REPO_ROOT, Settings  # noqa: E402
 from ingest.pipeline import ingest  # noqa: E402
-from ingest.settings import REPO_ROOT, Settings  # noqa: E402
 from ingest.store import load_index  # noqa: E402
 
 

@@ -25,11 +25,11 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ingest.chunker import split_sentences  # noqa: E402
-from ingest.contracts import Chunk  # noqa: E402
-from ingest.embedders import make_embedder  # noqa: E402
+from core.contracts import Chunk  # noqa: E402
+from core.embedders import make_embedder  # noqa: E402
+from core.settings import REPO_ROOT, Settings  # noqa: E402
+from core.text import split_sentences  # noqa: E402
 from ingest.pipeline import ingest  # noqa: E402
-from ingest.settings import REPO_ROOT, Settings  # noqa: E402
 from ingest.store import LoadedIndex, build_faiss, load_index  # noqa: E402
 from retriever.hybrid import HybridRetriever  # noqa: E402
 

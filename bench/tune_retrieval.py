@@ -26,10 +26,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ingest.embedders import IpqaEmbeddings, make_embedder  # noqa: E402
-from ingest.normalize import canon  # noqa: E402
+from core.embedders import IpqaEmbeddings, make_embedder  # noqa: E402
+from core.settings import REPO_ROOT, Settings  # noqa: E402
+from core.text import canon  # noqa: E402
 from ingest.pipeline import ingest  # noqa: E402
-from ingest.settings import REPO_ROOT, Settings  # noqa: E402
 from ingest.store import load_index  # noqa: E402
 from retriever.fusion import RankedList, score_mix, weighted_rrf  # noqa: E402
 from retriever.hybrid import (  # noqa: E402

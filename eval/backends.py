@@ -13,9 +13,9 @@ from typing import Any, Protocol
 
 import httpx
 
+from core.contracts import Answer, Citation, Hit
+from core.embedders import IpqaEmbeddings
 from eval.dataset import QAItem
-from ingest.contracts import Answer, Citation, Hit
-from ingest.embedders import IpqaEmbeddings
 
 # Search depth of every question: the retrieval metrics look at the top 10; nDCG's ideal ranking counts the relevant
 # passages found in the top POOL (TREC-style pooling; docs/evaluation.md). 50 is the API's maximum k.

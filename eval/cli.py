@@ -13,13 +13,13 @@ from typing import Any
 
 import httpx
 
+from core.embedders import IpqaEmbeddings
+from core.settings import Settings
 from eval.backends import BaselineBackend, EvalError, HttpBackend, InProcessBackend
 from eval.dataset import DEFAULT_QA, DatasetError, QAItem, load_qa
 from eval.report import fmt, fmt_ratio, metrics_document, write_report
 from eval.runner import METRICS, SCOPES, SPEC, RunResult, ratios, run
 from eval.sets import ALL, EvalSet, SetError, resolve
-from ingest.embedders import IpqaEmbeddings
-from ingest.settings import Settings
 from service.verifier import Similarity
 
 DEFAULT_OUT = Path("eval-out")
@@ -225,7 +225,7 @@ def summary_table(system: RunResult, baseline: RunResult | None, rat: dict[str, 
 
 
 def _embedder(settings: Settings) -> IpqaEmbeddings:
-    from ingest.embedders import EmbedderError, make_embedder
+    from core.embedders import EmbedderError, make_embedder
 
     try:
         # Also used over HTTP: the verifier's similarity (citation precision), the baseline and the judge.

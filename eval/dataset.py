@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ingest.settings import REPO_ROOT
+from core.settings import REPO_ROOT
 
 DEFAULT_QA = REPO_ROOT / "eval" / "data" / "dev.jsonl"
 

@@ -17,10 +17,10 @@ from typing import Any
 
 import numpy as np
 
+from core.embedders import IpqaEmbeddings
+from core.settings import Settings
 from eval.metrics import strip_markers
 from eval.runner import RunResult, aggregate
-from ingest.embedders import IpqaEmbeddings
-from ingest.settings import Settings
 
 STATEMENTS_PROMPT = (
     "You split an answer into claims for fact-checking. Break the ANSWER into short standalone statements, one "
@@ -68,7 +68,7 @@ class JudgeScores:
 
 class Judge:
     def __init__(self, settings: Settings, embedder: IpqaEmbeddings) -> None:
-        from ingest.chat import chat_model
+        from core.chat import chat_model
 
         self._model: Any = chat_model(settings)
         self._embedder = embedder
@@ -119,7 +119,7 @@ def judge_run(run: RunResult, settings: Settings, embedder: IpqaEmbeddings, show
         return {"status": "skipped", "reason": "no LLM endpoint configured (set IPQA_LLM_BASE_URL)"}
     from tqdm import tqdm
 
-    from ingest.chat import ChatModelUnavailable
+    from core.chat import ChatModelUnavailable
 
     try:
         judge = Judge(settings, embedder)

@@ -14,9 +14,8 @@ from collections import Counter
 from collections.abc import Sequence
 from decimal import Decimal
 
-from ingest.chunker import detect_lang
-from ingest.contracts import Citation
-from ingest.normalize import canon
+from core.contracts import Citation
+from core.text import canon, detect_lang
 from retriever.tokenize import get_tokenizer
 from service.facts import named_terms, numbers
 from service.verifier import Similarity, parse_claims, supports

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingest.settings import REPO_ROOT, Settings
+from core.settings import REPO_ROOT, Settings
 
 DATA = REPO_ROOT / "eval" / "data"
 ALL = "all"

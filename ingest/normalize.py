@@ -13,6 +13,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from core.text import EMPHASIS as _EMPHASIS
 from ingest.sections import heading_level, plain_heading
 
 # The version of the whole text path, loaders included: the manifest keeps one for all formats, and a document is
@@ -131,7 +132,6 @@ def _pdf_gap(m: re.Match[str]) -> str | None:
 
 _SPACES = re.compile(r"[ \t\u00a0\u200b\ufeff]+")
 _TRAILING = re.compile(r"[ \t]+(?=\n)|(?<=\n)[ \t]+")
-_EMPHASIS = re.compile(r"\*\*|__")
 _MANY_NEWLINES = re.compile(r"\n{3,}")
 
 
@@ -151,8 +151,3 @@ def normalize(raw: str, *, pdf: bool = False) -> NormalizedText:
     lead = len(text) - len(text.lstrip())
     trail = len(text.rstrip())
     return NormalizedText(text[lead:trail], src[lead:trail] + [src[trail]])
-
-
-def canon(text: str) -> str:
-    """Matching key for quotes: NFKC, no Markdown emphasis, no whitespace. Used wherever a quote is looked up."""
-    return re.sub(r"\s+", "", _EMPHASIS.sub("", unicodedata.normalize("NFKC", text)))

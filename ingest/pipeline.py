@@ -9,13 +9,13 @@ from pathlib import Path
 
 import numpy as np
 
+from core.contracts import Chunk
+from core.embedders import IpqaEmbeddings, make_embedder
+from core.logging import get_logger
+from core.settings import Settings
 from ingest.chunker import chunk_document
-from ingest.contracts import Chunk
-from ingest.embedders import IpqaEmbeddings, make_embedder
 from ingest.loaders import LoadError, discover, is_pdf, load_document
-from ingest.logging import get_logger
 from ingest.normalize import NORMALIZER_VERSION, normalize
-from ingest.settings import Settings
 from ingest.store import (
     IndexProblem,
     StoredDocument,

@@ -26,7 +26,7 @@ from typing import Any
 import faiss
 import numpy as np
 
-from ingest.contracts import Chunk
+from core.contracts import Chunk
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"

@@ -15,10 +15,10 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from ingest.chat import ChatModelUnavailable, chat_model
-from ingest.logging import get_logger
-from ingest.normalize import canon
-from ingest.settings import Settings
+from core.chat import ChatModelUnavailable, chat_model
+from core.logging import get_logger
+from core.settings import Settings
+from core.text import canon
 from ingest.translation_check import (
     TranslationIssue,
     check_file,

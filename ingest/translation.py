@@ -12,9 +12,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ingest.chunker import split_sentences
-from ingest.contracts import Chunk
-from ingest.normalize import canon
+from core.contracts import Chunk
+from core.text import canon, split_sentences
 
 
 def load_sidecar(path: Path) -> dict[str, str]:

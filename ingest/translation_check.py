@@ -22,9 +22,9 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Literal
 
-from ingest.chunker import split_sentences
+from core.text import canon, split_sentences
 from ingest.loaders import is_pdf, load_document
-from ingest.normalize import canon, normalize
+from ingest.normalize import normalize
 from ingest.sections import detect_sections
 from ingest.translation import load_sidecar
 

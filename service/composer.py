@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from ingest.contracts import Citation
+from core.contracts import Citation
 from service.reader import Candidate
 
 _BULLET = re.compile(r"^(?:[-*+]\s*)?[・●○]\s*|^[-*+]\s+")

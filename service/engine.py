@@ -9,9 +9,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingest.embedders import IpqaEmbeddings, make_embedder
-from ingest.logging import get_logger
-from ingest.settings import Settings
+from core.embedders import IpqaEmbeddings, make_embedder
+from core.logging import get_logger
+from core.settings import Settings
 from ingest.store import IndexProblem, LoadedIndex, load_index
 from retriever.hybrid import HybridRetriever, RetrieverConfig
 

@@ -14,8 +14,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from ingest.chunker import split_sentences
-from ingest.contracts import Chunk, Hit
+from core.contracts import Chunk, Hit
+from core.text import split_sentences
 from service.question import Evidence, QuestionTerms
 from service.reader import Candidate, is_item, is_statement
 

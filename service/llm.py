@@ -11,9 +11,9 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from ingest.chat import ChatModelUnavailable, chat_model
-from ingest.contracts import Hit
-from ingest.settings import Settings
+from core.chat import ChatModelUnavailable, chat_model
+from core.contracts import Hit
+from core.settings import Settings
 from service.schemas import ChatTurn
 
 SYSTEM_PROMPT = (

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ingest.chunker import split_sentences
-from ingest.contracts import Hit
+from core.contracts import Hit
+from core.text import split_sentences
 from service.answer_types import states_any
 from service.facts import named_terms, numbers
 from service.question import Evidence, QuestionTerms, bigram_set, en_set, states_type, version_mismatch

@@ -1,4 +1,4 @@
-"""HTTP request bodies (responses reuse the shared contracts in ingest/contracts.py)."""
+"""HTTP request bodies (responses reuse the shared contracts in core/contracts.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from ingest.contracts import Citation
+from core.contracts import Citation
 
 
 class ChatTurn(BaseModel):

@@ -7,7 +7,7 @@ from collections import OrderedDict
 
 import numpy as np
 
-from ingest.embedders import IpqaEmbeddings
+from core.embedders import IpqaEmbeddings
 
 
 class SentenceVectors:

@@ -12,8 +12,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ingest.contracts import Citation
-from ingest.normalize import canon
+from core.contracts import Citation
+from core.text import canon
 from retriever.tokenize import char_ngram_tokens, english_tokens
 from service.facts import named_terms, unsupported_numbers
 

@@ -7,7 +7,7 @@ import pytest
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
-from ingest.settings import REPO_ROOT, Settings  # noqa: E402
+from core.settings import REPO_ROOT, Settings  # noqa: E402
 
 CORPUS = REPO_ROOT / "data" / "corpus"
 

@@ -18,8 +18,8 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from ingest.logging import configure_logging
-from ingest.settings import REPO_ROOT, Settings
+from core.logging import configure_logging
+from core.settings import REPO_ROOT, Settings
 from service.api import create_app
 
 SOURCE_DIRS = ("ingest", "retriever", "service", "ui", "eval", "bench", "tests")

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
-from ingest.logging import configure_logging
-from ingest.settings import Settings
+from core.logging import configure_logging
+from core.settings import Settings
 
 if TYPE_CHECKING:
     from fastapi import FastAPI

@@ -13,9 +13,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ingest.contracts import Answer
-from ingest.logging import get_logger
-from ingest.settings import Settings
+from core.contracts import Answer
+from core.logging import get_logger
+from core.settings import Settings
 from retriever.query import QueryError
 from service.answer import AnswerService
 from service.engine import NotReady

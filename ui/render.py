@@ -8,7 +8,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ingest.contracts import Answer, Citation
+from core.contracts import Answer, Citation
 from service.schemas import ChatTurn
 from ui.labels import UiLang, t
 

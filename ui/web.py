@@ -18,7 +18,7 @@ import gradio as gr  # noqa: E402
 from fastapi import FastAPI  # noqa: E402
 from fastapi.responses import RedirectResponse  # noqa: E402
 
-from ingest.settings import Settings  # noqa: E402
+from core.settings import Settings  # noqa: E402
 from service.api import create_app  # noqa: E402
 from service.engine import Engine  # noqa: E402
 from ui.controller import K_MAX, LastAnswer, UiController  # noqa: E402

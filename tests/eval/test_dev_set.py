@@ -3,9 +3,10 @@ from __future__ import annotations
 import json
 from collections import Counter
 
+from core.settings import REPO_ROOT
+from core.text import canon
 from ingest.loaders import load_document
-from ingest.normalize import canon, normalize
-from ingest.settings import REPO_ROOT
+from ingest.normalize import normalize
 from tests.conftest import corpus_file
 
 DEV = REPO_ROOT / "eval" / "data" / "dev.jsonl"

@@ -12,10 +12,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from core.settings import Settings
 from eval.backends import EvalError, HttpBackend
 from eval.cli import EvalOptions, UsageError, check_thresholds, execute, parse_thresholds
 from eval.dataset import DEFAULT_QA, DatasetError, load_qa
-from ingest.settings import Settings
 from tests.conftest import corpus_file
 from ui.cli import main
 

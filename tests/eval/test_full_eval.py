@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from core.settings import Settings
 from eval.cli import EvalOptions, execute
 from eval.dataset import DEFAULT_QA, load_qa
-from ingest.settings import Settings
 
 
 @pytest.mark.slow

@@ -11,13 +11,13 @@ from typing import Any
 
 import pytest
 
+from core.contracts import Answer, Citation
+from core.embedders import make_embedder
+from core.settings import Settings
 from eval.backends import Observation
 from eval.dataset import QAItem
 from eval.judge import JudgeError, judge_run, parse_json_object
 from eval.runner import RunResult, aggregate, score_question
-from ingest.contracts import Answer, Citation
-from ingest.embedders import make_embedder
-from ingest.settings import Settings
 
 QUESTION = "海賊版による被害額はどのくらいですか？"
 

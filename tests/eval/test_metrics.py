@@ -7,11 +7,11 @@ from decimal import Decimal
 
 import pytest
 
+from core.contracts import Answer, Citation, Hit
 from eval import metrics as m
 from eval.backends import Observation
 from eval.dataset import QAItem
 from eval.runner import aggregate, score_question
-from ingest.contracts import Answer, Citation, Hit
 
 
 def cit(n: int, text: str, text_en: str | None = None) -> Citation:

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from core.contracts import Answer, Citation, Hit
 from eval.backends import Observation
 from eval.dataset import QAItem
 from eval.report import metrics_document, write_report
 from eval.runner import RunResult, aggregate, ratios, score_question
-from ingest.contracts import Answer, Citation, Hit
 
 
 def _run(name: str, answer_text: str) -> RunResult:

@@ -7,12 +7,13 @@ from pathlib import Path
 
 import pytest
 
+from core.settings import Settings
+from core.text import canon
 from eval.cli import EvalOptions, UsageError, execute, parse_set_thresholds
 from eval.dataset import DEFAULT_QA, load_qa
 from eval.sets import DATA, REGISTRY, EvalSet, SetError, resolve
 from ingest.loaders import load_document
-from ingest.normalize import canon, normalize
-from ingest.settings import Settings
+from ingest.normalize import normalize
 from tests.conftest import corpus_file
 from ui.cli import main
 

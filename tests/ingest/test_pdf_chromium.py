@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
+from core.embedders import make_embedder
+from core.settings import Settings
 from ingest.chunker import chunk_document
-from ingest.embedders import make_embedder
 from ingest.loaders import is_pdf, load_document
 from ingest.normalize import normalize
 from ingest.pipeline import ingest
-from ingest.settings import Settings
 from ingest.store import load_index
 from tests.helpers import CHROMIUM, assert_maps_back, chromium_available, html_to_pdf, raw_span
 

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from core.embedders import make_embedder
+from core.settings import Settings
 from ingest.chunker import chunk_document
-from ingest.embedders import make_embedder
 from ingest.loaders import is_pdf, load_document
 from ingest.normalize import NORMALIZER_VERSION, normalize
 from ingest.pipeline import ingest
-from ingest.settings import Settings
 from ingest.store import load_index, read_manifest
 from tests.conftest import corpus_file
 from tests.helpers import assert_maps_back, raw_span

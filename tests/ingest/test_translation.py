@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from ingest.normalize import canon
-from ingest.settings import Settings
+from core.settings import Settings
+from core.text import canon
 from ingest.translate_llm import (
     TranslationCheckFailed,
     TranslationFailed,

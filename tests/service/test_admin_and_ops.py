@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from ingest.logging import configure_logging
+from core.logging import configure_logging
+from core.settings import Settings
 from ingest.pipeline import ingest
-from ingest.settings import Settings
 from service.api import create_app
 from service.http_support import BadUploadName, RateLimiter, request_id, safe_upload_name, token_matches
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from ingest.embedders import make_embedder
+from core.embedders import make_embedder
+from core.settings import Settings
 from ingest.pipeline import ingest
-from ingest.settings import Settings
 from ingest.store import IndexMismatchError
 from service.api import create_app
 from service.engine import Engine

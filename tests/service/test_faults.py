@@ -23,8 +23,8 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from ingest.contracts import Answer
-from ingest.settings import REPO_ROOT, Settings
+from core.contracts import Answer
+from core.settings import REPO_ROOT, Settings
 from service.answer import AnswerService
 from service.api import create_app
 from service.engine import Engine

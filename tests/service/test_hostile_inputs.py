@@ -16,8 +16,8 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 from starlette.types import Message
 
-from ingest.logging import configure_logging
-from ingest.settings import Settings
+from core.logging import configure_logging
+from core.settings import Settings
 from service.api import create_app
 from service.engine import Engine
 from tests.service.conftest import LiveServer, free_port

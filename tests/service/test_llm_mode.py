@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from ingest.settings import Settings
+from core.settings import Settings
 from service.answer import AnswerService
 from service.engine import Engine
 from service.schemas import AskRequest, ChatTurn

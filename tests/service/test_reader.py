@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.contracts import Hit
+from core.contracts import Hit
 from service.answer import AnswerService, abstain_text
 from service.question import focus_terms, question_names, version_mismatch
 from service.reader import POOL_FEATURES, READER_FEATURES, candidates, is_statement

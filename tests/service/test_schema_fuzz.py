@@ -17,7 +17,7 @@ from fastapi import FastAPI
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from ingest.settings import Settings
+from core.settings import Settings
 from service.api import create_app
 
 # /ui is the Gradio page, mounted by ui/web.py and not part of create_app. The upload is covered by hand-written

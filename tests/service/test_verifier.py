@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from ingest.contracts import Citation
+from core.contracts import Citation
 from service.answer import is_refusal
 from service.facts import named_terms, numbers_en, numbers_ja, unsupported_numbers
 from service.verifier import parse_claims, supports, verify

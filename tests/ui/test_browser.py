@@ -19,7 +19,7 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 
-from ingest.settings import REPO_ROOT, Settings
+from core.settings import REPO_ROOT, Settings
 from service.engine import Engine
 
 pytestmark = pytest.mark.browser

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from ingest.settings import Settings
+from core.settings import Settings
 from ui.cli import main
 
 

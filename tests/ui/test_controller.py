@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from ingest.settings import Settings
+from core.settings import Settings
 from service.answer import AnswerService
 from service.engine import Engine
 from service.feedback import FeedbackStore

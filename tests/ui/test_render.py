@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import re
 
-from ingest.contracts import Answer, Citation
+from core.contracts import Answer, Citation
 from ui.labels import EXAMPLES, LABELS, choose_lang
 from ui.render import (
     chat_escape,

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from ingest.settings import Settings
+from core.settings import Settings
 from service.engine import Engine
 
 

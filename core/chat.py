@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ingest.settings import Settings
+from core.settings import Settings
 
 
 class ChatModelUnavailable(RuntimeError):

@@ -1,0 +1,57 @@
+"""Text utilities every layer shares: sentence spans, language detection and the canonical form quotes are matched in.
+
+They live in the core because ingest (chunking), the retriever (query language), the service (reader candidates,
+citation checks) and eval (metrics) must agree on them exactly: a sentence the reader quotes is a sentence ingest
+embedded."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+# A sentence ends at 。！？ (NFKC turns ！？ into !?), optionally followed by closing brackets, or at a line end.
+_SENTENCE = re.compile(r"[^\n。!?]*(?:[。!?]+[」』)\]]*|\n|$)")
+_EN_SENTENCE_BREAK = re.compile(r"(?<=[a-z0-9)][.])\s+(?=[A-Z])")
+_JA_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int
+    end: int
+
+
+def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[Span]:
+    """Sentence spans of ``text[start:end]``, whitespace-trimmed, in order."""
+    end = len(text) if end is None else end
+    spans: list[Span] = []
+    for m in _SENTENCE.finditer(text, start, end):
+        piece_start, piece_end = m.start(), m.end()
+        if piece_start == piece_end:
+            continue
+        # English prose inside a line ends sentences at ". X".
+        cuts = [piece_start] + [b.end() for b in _EN_SENTENCE_BREAK.finditer(text, piece_start, piece_end)] + [piece_end]
+        for a, b in zip(cuts, cuts[1:], strict=False):
+            s, e = a, b
+            while s < e and text[s].isspace():
+                s += 1
+            while e > s and text[e - 1].isspace():
+                e -= 1
+            if s < e:
+                spans.append(Span(s, e))
+    return spans
+
+
+def detect_lang(text: str) -> str:
+    ja = len(_JA_CHAR.findall(text))
+    return "ja" if ja >= max(1, 0.1 * len(text.replace(" ", ""))) else "en"
+
+
+# Markdown emphasis markers, dropped by normalization and by the quote key alike.
+EMPHASIS = re.compile(r"\*\*|__")
+
+
+def canon(text: str) -> str:
+    """Matching key for quotes: NFKC, no Markdown emphasis, no whitespace. Used wherever a quote is looked up."""
+    return re.sub(r"\s+", "", EMPHASIS.sub("", unicodedata.normalize("NFKC", text)))
