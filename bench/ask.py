@@ -30,7 +30,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from core.settings import REPO_ROOT, Settings  # noqa: E402
-from ingest.pipeline import ingest  # noqa: E402
+from ingest import ingest  # noqa: E402
 
 DEV = REPO_ROOT / "eval" / "data" / "dev.jsonl"
 IPQA = Path(sys.executable).parent / "ipqa"

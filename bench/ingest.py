@@ -18,8 +18,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from core.embedders import IpqaEmbeddings, make_embedder  # noqa: E402
 from core.settings import REPO_ROOT, Settings  # noqa: E402
-from ingest.pipeline import ingest  # noqa: E402
-from ingest.store import load_index  # noqa: E402
+from ingest import (
+    ingest,  # noqa: E402
+    load_index,  # noqa: E402
+)
 
 
 def generate_corpus(folder: Path, megabytes: float, seed: int = 7) -> None:

@@ -73,7 +73,7 @@ def child_env(var_dir: Path) -> dict[str, str]:
 
 def build_index(var_dir: Path) -> float:
     t0 = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "ui.cli", "ingest"], env=child_env(var_dir), cwd=REPO_ROOT, check=True,
+    subprocess.run([sys.executable, "-m", "cli", "ingest"], env=child_env(var_dir), cwd=REPO_ROOT, check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=900)
     return time.perf_counter() - t0
 
@@ -88,7 +88,7 @@ class Server:
         self.log_path = log
         self._log = log.open("wb")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "ui.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port),
+            [sys.executable, "-m", "cli", "serve", "--host", "127.0.0.1", "--port", str(self.port),
              "--workers", str(workers)],
             env=child_env(var_dir), cwd=REPO_ROOT, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True,
         )

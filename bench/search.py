@@ -29,8 +29,12 @@ from core.contracts import Chunk  # noqa: E402
 from core.embedders import make_embedder  # noqa: E402
 from core.settings import REPO_ROOT, Settings  # noqa: E402
 from core.text import split_sentences  # noqa: E402
-from ingest.pipeline import ingest  # noqa: E402
-from ingest.store import LoadedIndex, build_faiss, load_index  # noqa: E402
+from ingest import (  # noqa: E402
+    LoadedIndex,
+    build_faiss,
+    ingest,  # noqa: E402
+    load_index,
+)
 from retriever.hybrid import HybridRetriever  # noqa: E402
 
 DEV = REPO_ROOT / "eval" / "data" / "dev.jsonl"

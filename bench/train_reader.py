@@ -39,8 +39,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 from core.settings import Settings  # noqa: E402
 from core.text import canon  # noqa: E402
 from eval.dataset import QAItem, load_qa  # noqa: E402
-from ingest.pipeline import ingest  # noqa: E402
-from ingest.store import LoadedIndex  # noqa: E402
+from ingest import LoadedIndex, ingest  # noqa: E402
 from retriever.hybrid import HybridRetriever, RetrieverConfig  # noqa: E402
 from retriever.query import query_lang  # noqa: E402
 from service.answer import AnswerService, _Context  # noqa: E402

@@ -29,8 +29,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from core.embedders import IpqaEmbeddings, make_embedder  # noqa: E402
 from core.settings import REPO_ROOT, Settings  # noqa: E402
 from core.text import canon  # noqa: E402
-from ingest.pipeline import ingest  # noqa: E402
-from ingest.store import load_index  # noqa: E402
+from ingest import (
+    ingest,  # noqa: E402
+    load_index,  # noqa: E402
+)
 from retriever.fusion import RankedList, score_mix, weighted_rrf  # noqa: E402
 from retriever.hybrid import (  # noqa: E402
     DEFAULT_MIN_EVIDENCE,
@@ -172,7 +174,7 @@ def baseline_langchain(embedder: IpqaEmbeddings, answerable: list[Question]) -> 
     """RecursiveCharacterTextSplitter 1000/200 over the raw article, dense only: what a plain LangChain RAG would do."""
     from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-    from ingest.loaders import load_document
+    from ingest import load_document
 
     doc = load_document(REPO_ROOT / "data" / "corpus" / "ipsp2024.md")
     pieces = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200).split_text(doc.page_content)

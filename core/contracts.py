@@ -69,9 +69,11 @@ class Answer(BaseModel):
 
 
 class DocumentInfo(BaseModel):
+    """An indexed document as clients see it: no server paths, only the file's own name."""
+
     doc_id: str
     title: str
-    source: str
+    file: str = Field(description="The file name it was read from (no folder).")
     sha256: str
     chunks: int
     chars: int

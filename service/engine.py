@@ -12,7 +12,7 @@ from pathlib import Path
 from core.embedders import IpqaEmbeddings, make_embedder
 from core.logging import get_logger
 from core.settings import Settings
-from ingest.store import IndexProblem, LoadedIndex, load_index
+from ingest import IndexProblem, LoadedIndex, load_index
 from retriever.hybrid import HybridRetriever, RetrieverConfig
 
 log = get_logger("ipqa.engine")

@@ -13,7 +13,7 @@ from pathlib import PurePosixPath, PureWindowsPath
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
-from ingest.loaders import SUPPORTED_SUFFIXES
+from ingest import SUPPORTED_SUFFIXES
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 

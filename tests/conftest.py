@@ -15,7 +15,7 @@ CORPUS = REPO_ROOT / "data" / "corpus"
 @pytest.fixture(scope="session")
 def built_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """An index of the bundled corpus, built once per test session in a temporary var/."""
-    from ingest.pipeline import ingest
+    from ingest import ingest
 
     var = tmp_path_factory.mktemp("var")
     settings = Settings(var_dir=var, corpus_dir=CORPUS)

@@ -8,7 +8,7 @@ import tempfile
 import unicodedata
 from pathlib import Path
 
-from ingest.normalize import NormalizedText
+from ingest import NormalizedText
 
 CHROMIUM = "/usr/bin/chromium"  # Debian's package; .ci/run installs it with fonts-ipafont-gothic
 CHROMIUM_ARGS = [

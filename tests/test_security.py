@@ -177,10 +177,10 @@ def test_secrets_never_in_cli_output(built_settings: Settings, tmp_path: Path) -
     ]
     outputs = []
     for args in runs:
-        p = subprocess.run([sys.executable, "-m", "ui.cli", *args], env=env, capture_output=True, text=True, timeout=300,
+        p = subprocess.run([sys.executable, "-m", "cli", *args], env=env, capture_output=True, text=True, timeout=300,
                            cwd=tmp_path)
         outputs.append((args[0], p.returncode, p.stdout + p.stderr))
-    bad_settings = subprocess.run([sys.executable, "-m", "ui.cli", "search", "x"], capture_output=True, text=True,
+    bad_settings = subprocess.run([sys.executable, "-m", "cli", "search", "x"], capture_output=True, text=True,
                                   env={**env, "IPQA_RATE_LIMIT_PER_MINUTE": "-1"}, timeout=120, cwd=tmp_path)
     outputs.append(("bad settings", bad_settings.returncode, bad_settings.stdout + bad_settings.stderr))
     assert [code for _, code, _ in outputs] == [0, 2, 2, 2], [(n, c, o[-300:]) for n, c, o in outputs]

@@ -5,8 +5,7 @@ from collections import Counter
 
 from core.settings import REPO_ROOT
 from core.text import canon
-from ingest.loaders import load_document
-from ingest.normalize import normalize
+from ingest import load_document, normalize
 from tests.conftest import corpus_file
 
 DEV = REPO_ROOT / "eval" / "data" / "dev.jsonl"

@@ -12,12 +12,12 @@ from pathlib import Path
 import httpx
 import pytest
 
+from cli.main import main
 from core.settings import Settings
 from eval.backends import EvalError, HttpBackend
-from eval.cli import EvalOptions, UsageError, check_thresholds, execute, parse_thresholds
 from eval.dataset import DEFAULT_QA, DatasetError, load_qa
+from eval.suite import EvalOptions, UsageError, check_thresholds, execute, parse_thresholds
 from tests.conftest import corpus_file
-from ui.cli import main
 
 # Two of each language; one unanswerable per language, so every metric (abstention included) is defined.
 SMALL_IDS = ("ja-001", "ja-043", "en-001", "en-043")
@@ -27,7 +27,7 @@ SMALL_IDS = ("ja-001", "ja-043", "en-001", "en-043")
 def _keep_logging(monkeypatch: pytest.MonkeyPatch) -> None:
     # main() points structlog at the sys.stderr of the moment, which is capsys's buffer here and is closed after the
     # test; later tests' log calls would then fail. Logging setup is not what these tests check.
-    monkeypatch.setattr("ui.cli.configure_logging", lambda *a, **k: None)
+    monkeypatch.setattr("cli.main.configure_logging", lambda *a, **k: None)
 
 
 @pytest.fixture(scope="module")

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from core.settings import Settings
-from eval.cli import EvalOptions, execute
 from eval.dataset import DEFAULT_QA, load_qa
+from eval.suite import EvalOptions, execute
 
 
 @pytest.mark.slow

@@ -10,10 +10,10 @@ import pytest
 from core.contracts import Answer, Citation
 from eval import metrics as m
 from eval.backends import Observation
-from eval.cli import check_thresholds, parse_thresholds
 from eval.dataset import DatasetError, QAItem, load_qa
 from eval.report import metrics_document, render_markdown
 from eval.runner import QuestionResult, RunResult, aggregate, score_question
+from eval.suite import check_thresholds, parse_thresholds
 
 ROW = {"id": "g-1", "lang": "ja", "question": "応募に必要な書類は？", "gold_quotes": ["応募申請書（様式第1号）"],
        "answer": "応募申請書と事業計画書です。", "answerable": True, "kind": "list"}

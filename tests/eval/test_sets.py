@@ -7,21 +7,20 @@ from pathlib import Path
 
 import pytest
 
+from cli.main import main
 from core.settings import Settings
 from core.text import canon
-from eval.cli import EvalOptions, UsageError, execute, parse_set_thresholds
 from eval.dataset import DEFAULT_QA, load_qa
 from eval.sets import DATA, REGISTRY, EvalSet, SetError, resolve
-from ingest.loaders import load_document
-from ingest.normalize import normalize
+from eval.suite import EvalOptions, UsageError, execute, parse_set_thresholds
+from ingest import load_document, normalize
 from tests.conftest import corpus_file
-from ui.cli import main
 
 
 @pytest.fixture(autouse=True)
 def _keep_logging(monkeypatch: pytest.MonkeyPatch) -> None:
     # As in test_eval_cli.py: main() would point structlog at capsys's buffer, closed after the test.
-    monkeypatch.setattr("ui.cli.configure_logging", lambda *a, **k: None)
+    monkeypatch.setattr("cli.main.configure_logging", lambda *a, **k: None)
 
 
 # --- the registry --------------------------------------------------------------------------------------------------

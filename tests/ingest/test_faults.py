@@ -41,7 +41,7 @@ def _env(var_dir: Path, **extra: str) -> dict[str, str]:
 
 
 def _ipqa(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "ui.cli", *args], env=env, cwd=cwd, capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "cli", *args], env=env, cwd=cwd, capture_output=True, text=True,
                           timeout=600)
 
 
@@ -136,7 +136,7 @@ def test_kill_9_at_random_moments_keeps_the_previous_index(tmp_path: Path) -> No
     moments: list[float | None] = [*sorted(round(rng.uniform(0.5, 25.0), 2) for _ in range(5)), None]
     outcomes = []
     for delay in moments:
-        proc = subprocess.Popen([sys.executable, "-m", "ui.cli", "ingest", "--rebuild"],
+        proc = subprocess.Popen([sys.executable, "-m", "cli", "ingest", "--rebuild"],
                                 env=_env(settings.var_dir, IPQA_CORPUS_DIR=str(big)), cwd=tmp_path,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         if delay is not None:

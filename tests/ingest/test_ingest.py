@@ -147,7 +147,7 @@ def test_kill_during_ingest_leaves_previous_index(tmp_path: Path) -> None:
     (big / "more.txt").write_text("知的財産の活用を推進する。\n" * 20000, encoding="utf-8")
     env = {**os.environ, "IPQA_VAR_DIR": str(settings.var_dir), "IPQA_CORPUS_DIR": str(big)}
     for delay in (0.5, 1.5, 3.0):
-        proc = subprocess.Popen([sys.executable, "-m", "ui.cli", "ingest", "--rebuild"], env=env,
+        proc = subprocess.Popen([sys.executable, "-m", "cli", "ingest", "--rebuild"], env=env,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(delay)
         proc.send_signal(signal.SIGKILL)

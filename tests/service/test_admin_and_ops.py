@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 
 from core.logging import configure_logging
 from core.settings import Settings
-from ingest.pipeline import ingest
+from ingest import ingest
 from service.api import create_app
 from service.http_support import BadUploadName, RateLimiter, request_id, safe_upload_name, token_matches
 
@@ -170,7 +170,7 @@ def test_unsafe_upload_names_refused(raw: str) -> None:
 
 
 def test_only_costly_paths_are_rate_limited() -> None:
-    from service.api import _rate_limited
+    from service.middleware import rate_limited as _rate_limited
 
     assert _rate_limited("/v1/ask") and _rate_limited("/v1/chat/completions")
     assert _rate_limited("/ui/gradio_api/queue/join")

@@ -11,9 +11,7 @@ import pytest
 
 from core.settings import REPO_ROOT, Settings
 from core.text import canon
-from ingest.loaders import load_document
-from ingest.normalize import normalize
-from ingest.pipeline import ingest
+from ingest import ingest, load_document, normalize
 from service.answer import AnswerService
 from service.composer import EN_LEAD_JA_ONLY
 from service.engine import Engine

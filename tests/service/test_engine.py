@@ -10,8 +10,7 @@ from fastapi.testclient import TestClient
 
 from core.embedders import make_embedder
 from core.settings import Settings
-from ingest.pipeline import ingest
-from ingest.store import IndexMismatchError
+from ingest import IndexMismatchError, ingest
 from service.api import create_app
 from service.engine import Engine
 

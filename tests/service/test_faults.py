@@ -205,7 +205,7 @@ def test_killed_worker_is_replaced_and_service_keeps_answering(built_settings: S
     env = {k: v for k, v in os.environ.items() if not k.startswith("IPQA_")}
     env.update({"IPQA_VAR_DIR": str(tmp_path / "var"), "IPQA_INDEX_DIR": str(built_settings.resolved_index_dir),
                 "IPQA_RATE_LIMIT_PER_MINUTE": "0", "PYTHONPATH": str(REPO_ROOT)})
-    proc = subprocess.Popen([sys.executable, "-m", "ui.cli", "serve", "--port", str(port), "--workers", "2"], env=env,
+    proc = subprocess.Popen([sys.executable, "-m", "cli", "serve", "--port", str(port), "--workers", "2"], env=env,
                             cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     try:

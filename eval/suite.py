@@ -1,9 +1,8 @@
-"""``ipqa eval``: options, thresholds, and the run from QA file to report. ui/cli.py only maps arguments to
-:class:`EvalOptions` and exceptions to exit codes (UsageError → 2, EvalError → 1)."""
+"""``ipqa eval``'s run: from options to QA sets, services, scored runs and reports. cli/main.py only maps arguments
+to :class:`EvalOptions` and exceptions to exit codes (UsageError → 2, EvalError → 1)."""
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from collections.abc import Mapping
@@ -17,31 +16,17 @@ from core.embedders import IpqaEmbeddings
 from core.settings import Settings
 from eval.backends import BaselineBackend, EvalError, HttpBackend, InProcessBackend
 from eval.dataset import DEFAULT_QA, DatasetError, QAItem, load_qa
-from eval.report import fmt, fmt_ratio, metrics_document, write_report
-from eval.runner import METRICS, SCOPES, SPEC, RunResult, ratios, run
+from eval.report import metrics_document, write_report
+from eval.runner import RunResult, ratios, run
 from eval.sets import ALL, EvalSet, SetError, resolve
+from eval.summary import Evaluated, SetRun, summary_document, summary_table, summary_text, write_summary
+from eval.thresholds import UsageError, breach_lines, check_thresholds, parse_set_thresholds, parse_thresholds
 from service.verifier import Similarity
 
 DEFAULT_OUT = Path("eval-out")
 
-__all__ = ["DEFAULT_OUT", "EvalError", "EvalOptions", "UsageError", "execute", "parse_set_thresholds",
+__all__ = ["DEFAULT_OUT", "EvalError", "EvalOptions", "UsageError", "check_thresholds", "execute", "parse_set_thresholds",
            "parse_thresholds"]
-
-# The combined summary of a multi-set run: (column, scope, metric key).
-SUMMARY_COLUMNS: tuple[tuple[str, str, str], ...] = (
-    ("r@5", "overall", "r@5"),
-    ("mrr@10", "overall", "mrr@10"),
-    ("ja.citation_recall", "ja", "citation_recall"),
-    ("en.citation_recall", "en", "citation_recall"),
-    ("list_coverage", "overall", "list_coverage"),
-    ("abstain_recall", "overall", "abstain_recall"),
-    ("false_abstention", "overall", "false_abstention"),
-)
-
-
-class UsageError(ValueError):
-    """Bad command-line input (exit code 2)."""
-
 
 @dataclass
 class EvalOptions:
@@ -54,82 +39,6 @@ class EvalOptions:
     progress: bool | None = None  # None: a progress bar when stderr is a terminal
     sets: list[str] = field(default_factory=list)  # named evaluation sets (eval/sets.py); "all" = every available one
     registry: Mapping[str, EvalSet] | None = None  # None: eval.sets.REGISTRY (tests inject their own sets)
-
-
-def _parse_one(spec: str) -> tuple[str | None, str, float]:
-    """``[SET:][SCOPE.]METRIC=VALUE`` → (set or None, "scope.metric", value)."""
-    scores = sorted(k for k, s in SPEC.items() if s.fraction)
-    name, sep, raw = spec.partition("=")
-    name = name.strip().lower()
-    set_name: str | None = None
-    if ":" in name:
-        set_name, _, name = name.partition(":")
-        set_name, name = set_name.strip(), name.strip()
-        if not set_name:
-            raise UsageError(f"--fail-under: empty set name before ':' in {spec!r}")
-    if not sep or not name or not raw.strip():
-        raise UsageError(f"--fail-under expects METRIC=VALUE (e.g. r@5=0.8, ja.mrr@10=0.7 or dev:r@5=0.9), got {spec!r}")
-    scope, dot, key = name.partition(".")
-    if not dot:
-        scope, key = "overall", name
-    if scope not in SCOPES:
-        raise UsageError(f"--fail-under: unknown scope {scope!r} in {spec!r} (use ja, en or overall)")
-    metric = SPEC.get(key)
-    if metric is None:
-        raise UsageError(f"--fail-under: unknown metric {key!r} (choose from {', '.join(scores)})")
-    if not metric.fraction:
-        raise UsageError(f"--fail-under: {key} is a latency (lower is better), not a score")
-    try:
-        value = float(raw)
-    except ValueError:
-        raise UsageError(f"--fail-under: {raw.strip()!r} is not a number (in {spec!r})") from None
-    if not 0.0 <= value <= 1.0:
-        raise UsageError(f"--fail-under: {value} is outside [0, 1] (in {spec!r})")
-    return set_name, f"{scope}.{key}", value
-
-
-def parse_thresholds(specs: list[str]) -> dict[str, float]:
-    """``METRIC=VALUE`` or ``SCOPE.METRIC=VALUE`` (scope ja, en or overall; default overall) → {"scope.metric": value}.
-    For a lower-is-better rate (``false_abstention``) the value is a maximum. ``SET:`` prefixes need ``--set``."""
-    out: dict[str, float] = {}
-    for spec in specs:
-        set_name, name, value = _parse_one(spec)
-        if set_name is not None:
-            raise UsageError(f"--fail-under: {spec!r} names a set ({set_name}:); set prefixes need --set")
-        out[name] = value
-    return out
-
-
-def parse_set_thresholds(specs: list[str], selected: list[str], known: list[str]) -> dict[str, dict[str, float]]:
-    """Thresholds per selected set: an unprefixed one applies to every set, ``SET:METRIC=VALUE`` to that set only
-    (and wins over an unprefixed one for the same metric). A prefix naming an unknown or unselected set is an error."""
-    common: dict[str, float] = {}
-    own: dict[str, dict[str, float]] = {}
-    for spec in specs:
-        set_name, name, value = _parse_one(spec)
-        if set_name is None:
-            common[name] = value
-        elif set_name not in known:
-            raise UsageError(f"--fail-under: unknown set {set_name!r} in {spec!r} (choose from {', '.join(known)})")
-        elif set_name not in selected:
-            raise UsageError(f"--fail-under: {spec!r} is for set {set_name!r}, which --set does not select")
-        else:
-            own.setdefault(set_name, {})[name] = value
-    return {s: {**common, **own.get(s, {})} for s in selected}
-
-
-def check_thresholds(metrics: dict[str, dict[str, float | None]], thresholds: dict[str, float]) -> list[dict[str, Any]]:
-    """One row per threshold; a metric that could not be computed (None) fails its threshold. Scores must reach
-    their value ("min"); a lower-is-better rate such as ``false_abstention`` must not exceed it ("max")."""
-    rows = []
-    for name, limit in thresholds.items():
-        scope, key = name.split(".", 1)
-        value = metrics.get(scope, {}).get(key)
-        if SPEC[key].higher_is_better:
-            rows.append({"metric": name, "min": limit, "value": value, "ok": value is not None and value >= limit})
-        else:
-            rows.append({"metric": name, "max": limit, "value": value, "ok": value is not None and value <= limit})
-    return rows
 
 
 def _check_url_and_out(opts: EvalOptions) -> None:
@@ -170,12 +79,12 @@ def _service_over(settings: Settings) -> Any:
 def in_process_service(settings: Settings) -> Any:
     """The answer service over the configured index, built first when there is none (as ``ipqa serve`` does), and
     warmed up so latencies are those of a running server rather than of first calls filling caches."""
-    from ingest.store import IndexMissingError, read_manifest
+    from ingest import IndexMissingError, read_manifest
 
     try:
         read_manifest(settings.resolved_index_dir)
     except IndexMissingError:
-        from ingest.pipeline import ingest
+        from ingest import ingest
 
         print(f"ipqa: no index yet, built one: {ingest(settings).line()}", file=sys.stderr)
     return _service_over(settings)
@@ -185,7 +94,7 @@ def set_service(eval_set: EvalSet, settings: Settings) -> Any:
     """The answer service over a set's own corpus: its index under ``<var_dir>/eval-index/<name>`` is (re)built on
     every run by the ordinary ingest, which keeps the chunks and vectors of unchanged documents, so a rerun only
     re-embeds what changed."""
-    from ingest.pipeline import NothingToIngestError, ingest
+    from ingest import NothingToIngestError, ingest
 
     set_settings = eval_set.settings_for(settings)
     try:
@@ -210,20 +119,6 @@ def _similarity(embedder: Any) -> Similarity:
     return sim
 
 
-def summary_table(system: RunResult, baseline: RunResult | None, rat: dict[str, Any] | None) -> str:
-    head = f"{'metric':<26}" + "".join(f"{s:>10}" for s in SCOPES)
-    if baseline is not None:
-        head += f"{'baseline':>10}{'ratio':>9}"
-    lines = [head]
-    for spec in METRICS + tuple(s for s in SPEC.values() if s.group == "judge" and s.key in system.metrics["overall"]):
-        row = f"{spec.key:<26}" + "".join(f"{fmt(system.metrics[s].get(spec.key), spec.key):>10}" for s in SCOPES)
-        if baseline is not None and rat is not None:
-            row += f"{fmt(baseline.metrics['overall'].get(spec.key), spec.key):>10}"
-            row += f"{fmt_ratio(rat['overall'].get(spec.key)):>9}"
-        lines.append(row)
-    return "\n".join(lines)
-
-
 def _embedder(settings: Settings) -> IpqaEmbeddings:
     from core.embedders import EmbedderError, make_embedder
 
@@ -232,18 +127,6 @@ def _embedder(settings: Settings) -> IpqaEmbeddings:
         return make_embedder(settings.embedder, settings.st_query_prompt, settings.st_passage_prompt)
     except EmbedderError as exc:
         raise EvalError(str(exc)) from exc
-
-
-@dataclass
-class Evaluated:
-    """One QA set run and scored, its report written."""
-
-    system: RunResult
-    baseline: RunResult | None
-    ratios: dict[str, Any] | None
-    thresholds: list[dict[str, Any]]
-    out: Path
-    error: str | None = None  # every question failed
 
 
 def _evaluate(
@@ -283,18 +166,6 @@ def _evaluate(
     return Evaluated(system, baseline, rat, rows, out, error)
 
 
-def _breach_lines(rows: list[dict[str, Any]], prefix: str = "") -> list[str]:
-    lines = []
-    for b in rows:
-        if b["ok"]:
-            continue
-        key = b["metric"].split(".", 1)[1]
-        where = "under the threshold" if "min" in b else "over the threshold (a maximum)"
-        limit = b["min"] if "min" in b else b["max"]
-        lines.append(f"ipqa: eval: {prefix}{b['metric']} = {fmt(b['value'], key)} is {where} {limit}")
-    return lines
-
-
 def execute(opts: EvalOptions, settings: Settings, service: Any = None, client: httpx.Client | None = None) -> int:
     """Run the evaluation and write the report. Returns the exit code: 0, or 1 when a --fail-under threshold is
     breached (one line per breach on stderr). ``service``/``client`` let tests inject an in-process service or an
@@ -313,7 +184,7 @@ def execute(opts: EvalOptions, settings: Settings, service: Any = None, client: 
         backend = InProcessBackend(service if service is not None else in_process_service(settings))
     backend.describe()  # fail on an unreachable server before loading the embedder
     embedder = _embedder(settings)
-    from ingest.pipeline import default_paths
+    from ingest import default_paths
 
     qa = opts.qa or DEFAULT_QA
     res = _evaluate(opts, settings, items, backend, embedder, _similarity(embedder), thresholds, opts.out,
@@ -322,19 +193,10 @@ def execute(opts: EvalOptions, settings: Settings, service: Any = None, client: 
     print(f"\nreport: {opts.out / 'report.md'}")
     if res.error:
         raise EvalError(res.error)
-    breaches = _breach_lines(res.thresholds)
+    breaches = breach_lines(res.thresholds)
     for line in breaches:
         print(line, file=sys.stderr)
     return 1 if breaches else 0
-
-
-# --- named sets ----------------------------------------------------------------------------------------------------
-@dataclass
-class SetRun:
-    eval_set: EvalSet
-    items: list[QAItem] = field(default_factory=list)
-    skipped: str | None = None
-    result: Evaluated | None = None
 
 
 def _plan_sets(opts: EvalOptions) -> tuple[list[SetRun], dict[str, dict[str, float]]]:
@@ -385,7 +247,7 @@ def _execute_sets(opts: EvalOptions, settings: Settings, service: Any, client: h
     similarity = _similarity(embedder)
     shared: Any = service  # the service over the configured corpus, built once for all the sets that use it
 
-    from ingest.pipeline import default_paths
+    from ingest import default_paths
 
     for p in todo:
         s = p.eval_set
@@ -411,89 +273,9 @@ def _execute_sets(opts: EvalOptions, settings: Settings, service: Any, client: h
     errors = [f"set {p.eval_set.name}: {p.result.error}" for p in todo if p.result is not None and p.result.error]
     if errors:
         raise EvalError(errors[0])
-    breaches = [line for p in todo if p.result is not None for line in _breach_lines(p.result.thresholds, f"{p.eval_set.name}:")]
+    breaches = [line for p in todo if p.result is not None for line in breach_lines(p.result.thresholds, f"{p.eval_set.name}:")]
     for line in breaches:
         print(line, file=sys.stderr)
     return 1 if breaches else 0
 
 
-def _key_metrics(metrics: dict[str, dict[str, float | None]]) -> dict[str, float | None]:
-    return {col: metrics.get(scope, {}).get(key) for col, scope, key in SUMMARY_COLUMNS}
-
-
-def summary_document(plans: list[SetRun], started: str, seconds: float) -> dict[str, Any]:
-    """summary.json: per set its status, size, key metrics (system and, with --baseline, baseline) and gate."""
-    sets = []
-    for p in plans:
-        s = p.eval_set
-        row: dict[str, Any] = {"set": s.name, "qa_file": str(s.qa),
-                               "corpus": None if s.corpus is None else [str(c) for c in s.corpus]}
-        if p.result is None:
-            row.update(status="skipped", reason=p.skipped)
-        else:
-            r = p.result
-            failed = [t["metric"] for t in r.thresholds if not t["ok"]]
-            row.update(
-                status="failed" if r.error else "ok", reason=r.error, questions=len(p.items),
-                report=f"{s.name}/report.md", metrics=_key_metrics(r.system.metrics),
-                support={col: r.system.support.get(scope, {}).get(key) for col, scope, key in SUMMARY_COLUMNS},
-                baseline=_key_metrics(r.baseline.metrics) if r.baseline is not None else None,
-                thresholds={"checked": len(r.thresholds), "failed": failed},
-            )
-        sets.append(row)
-    return {"schema": 1, "started_at": started, "seconds": seconds, "columns": [c for c, _, _ in SUMMARY_COLUMNS],
-            "sets": sets, "definitions": "docs/evaluation.md"}
-
-
-def _gate(row: dict[str, Any]) -> str:
-    t = row.get("thresholds") or {}
-    if not t.get("checked"):
-        return "—"
-    return f"FAIL {len(t['failed'])}" if t["failed"] else "ok"
-
-
-def _summary_rows(doc: dict[str, Any]) -> list[list[str]]:
-    rows = []
-    for row in doc["sets"]:
-        if row["status"] == "skipped":
-            continue
-        cells = [fmt(row["metrics"][c], c.split(".")[-1]) for c in doc["columns"]]
-        rows.append([row["set"], str(row["questions"]), *cells, _gate(row)])
-        if row.get("baseline"):
-            cells = [fmt(row["baseline"][c], c.split(".")[-1]) for c in doc["columns"]]
-            rows.append([f"{row['set']} (baseline)", str(row["questions"]), *cells, ""])
-    return rows
-
-
-def summary_text(doc: dict[str, Any]) -> str:
-    """The summary table for the terminal: one row per set (and baseline), the key metrics, the gate."""
-    head = ["set", "n", *doc["columns"], "gate"]
-    rows = _summary_rows(doc)
-    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(head)]
-    lines = ["  ".join(h.ljust(w) if i == 0 else h.rjust(w) for i, (h, w) in enumerate(zip(head, widths, strict=True)))]
-    for r in rows:
-        lines.append("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True))))
-    lines += [f"{row['set']}: skipped ({row['reason']})" for row in doc["sets"] if row["status"] == "skipped"]
-    return "\n".join(lines)
-
-
-def summary_markdown(doc: dict[str, Any]) -> str:
-    head = ["set", "n", *(f"`{c}`" for c in doc["columns"]), "gate"]
-    out = ["# ipqa evaluation summary", "",
-           f"Run {doc['started_at']}, {doc['seconds']:.0f} s. Overall values unless the column names a language; "
-           "per-set reports (`<set>/report.md`) have every metric. Definitions: `docs/evaluation.md`.", "",
-           "| " + " | ".join(head) + " |", "|---|" + "---:|" * (len(head) - 2) + "---|"]
-    out += ["| " + " | ".join(r) + " |" for r in _summary_rows(doc)]
-    skipped = [row for row in doc["sets"] if row["status"] == "skipped"]
-    if skipped:
-        out += ["", "Skipped:"] + [f"- `{row['set']}`: {row['reason']}" for row in skipped]
-    failed = [row for row in doc["sets"] if row["status"] == "failed"]
-    if failed:
-        out += ["", "Failed:"] + [f"- `{row['set']}`: {row['reason']}" for row in failed]
-    return "\n".join(out) + "\n"
-
-
-def write_summary(out: Path, doc: dict[str, Any]) -> None:
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "summary.json").write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    (out / "summary.md").write_text(summary_markdown(doc), encoding="utf-8")

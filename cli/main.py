@@ -26,7 +26,7 @@ def _fail(msg: str, code: int = 2) -> int:
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     from tqdm import tqdm
 
-    from ingest.pipeline import NothingToIngestError, ingest
+    from ingest import NothingToIngestError, ingest
 
     bar = tqdm(total=0, unit="file", disable=not sys.stderr.isatty())
 
@@ -97,21 +97,21 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
-    from ingest.store import IndexProblem, read_manifest
+    from ingest import IndexProblem, read_manifest
     from ui.web import build_app
 
     try:
         read_manifest(settings.resolved_index_dir)
     except IndexProblem:
         # First start on a fresh machine: build the bundled corpus's index.
-        from ingest.pipeline import ingest
+        from ingest import ingest
 
         print(ingest(settings).line(), file=sys.stderr)
     host, port = args.host or settings.host, args.port or settings.port
     if args.workers > 1:
         # Worker processes cannot share an app object: each one imports the factory and loads the read-only index
         # and the embedder itself (settings come from the same environment and .env).
-        uvicorn.run("ui.cli:app_factory", factory=True, workers=args.workers, host=host, port=port, log_level="warning")
+        uvicorn.run("cli.main:app_factory", factory=True, workers=args.workers, host=host, port=port, log_level="warning")
         return 0
     app = build_app(settings)
     uvicorn.run(app, host=host, port=port, log_level="warning")
@@ -128,7 +128,7 @@ def app_factory() -> FastAPI:
 
 
 def cmd_translate(args: argparse.Namespace, settings: Settings) -> int:
-    from ingest.translate_llm import TranslationCheckFailed, translate_document
+    from ingest import TranslationCheckFailed, translate_document
 
     try:
         out = translate_document(Path(args.path), settings, Path(args.out) if args.out else None)
@@ -139,7 +139,7 @@ def cmd_translate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
-    from eval.cli import DEFAULT_OUT, EvalError, EvalOptions, UsageError, execute
+    from eval.suite import DEFAULT_OUT, EvalError, EvalOptions, UsageError, execute
 
     opts = EvalOptions(
         qa=Path(args.qa) if args.qa else None, url=args.url, out=Path(args.out) if args.out else DEFAULT_OUT,

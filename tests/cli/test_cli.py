@@ -6,8 +6,8 @@ import json
 
 import pytest
 
+from cli.main import main
 from core.settings import Settings
-from ui.cli import main
 
 
 @pytest.fixture

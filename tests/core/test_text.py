@@ -1,0 +1,33 @@
+"""The shared text utilities: every layer must cut sentences and match quotes the same way."""
+
+from __future__ import annotations
+
+from core.text import canon, detect_lang, split_sentences
+
+
+def test_sentences_split_at_japanese_and_english_ends_with_exact_offsets() -> None:
+    text = "知財を活用する。  スタートアップを支援する！\nThe plan is new. It has five pillars."
+    spans = split_sentences(text)
+    pieces = [text[s.start : s.end] for s in spans]
+    assert pieces == ["知財を活用する。", "スタートアップを支援する！", "The plan is new.", "It has five pillars."]
+
+
+def test_closing_brackets_stay_with_their_sentence() -> None:
+    text = "「知財を守る。」次の文。"
+    assert [text[s.start : s.end] for s in split_sentences(text)] == ["「知財を守る。」", "次の文。"]
+
+
+def test_a_window_is_split_inside_its_bounds_only() -> None:
+    text = "前の文。対象の文。後の文。"
+    spans = split_sentences(text, 4, 9)
+    assert [text[s.start : s.end] for s in spans] == ["対象の文。"]
+
+
+def test_language_is_japanese_from_a_tenth_of_japanese_characters() -> None:
+    assert detect_lang("IPASの支援") == "ja"
+    assert detect_lang("What is IPAS?") == "en"
+    assert detect_lang("") == "en"
+
+
+def test_quote_key_ignores_width_emphasis_and_whitespace() -> None:
+    assert canon("**ＩＰＡＳ** は\n支援") == canon("IPASは支援")
