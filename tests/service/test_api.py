@@ -81,6 +81,6 @@ def test_documents(client: TestClient) -> None:
     assert docs[0]["doc_id"] == "ipsp2024" and docs[0]["chunks"] > 10
     # Ids, titles and sizes; never where the server keeps its files.
     first = docs[0]
-    assert first["title"] and first["chars"] > 1000 and first["file"].endswith(".txt")
+    assert first["title"] and first["chars"] > 1000 and first["file"].endswith((".md", ".txt"))
     assert "source" not in first and "/" not in first["file"]
     assert "/work" not in client.get("/v1/documents").text
