@@ -106,17 +106,6 @@ class Server:
             time.sleep(0.25)
         raise RuntimeError("server not ready in time")
 
-    def wait_warm(self, timeout: float = 300) -> float | None:
-        """Each worker embeds the corpus sentences in a background thread after readiness (service.warm_up); load
-        measured while that runs would mostly measure the warm-up. Waits for every worker's ``warm_up_done`` log line;
-        None if not seen in time (e.g. a corpus too big to warm)."""
-        t0 = time.monotonic()
-        while time.monotonic() - t0 < timeout:
-            if self.log_path.read_bytes().count(b"warm_up_done") >= self.workers:
-                return time.monotonic() - t0
-            time.sleep(0.5)
-        return None
-
     def stop(self) -> None:
         if self.proc.poll() is None:
             os.killpg(self.proc.pid, signal.SIGTERM)
@@ -292,11 +281,9 @@ def main() -> int:
                 server = Server(var_dir, n, Path(tmp) / f"serve-{n}.log")
                 try:
                     ready_s = server.wait_ready()
-                    warm_s = server.wait_warm()
-                    print(f"{n} worker(s) ready in {ready_s:.1f} s, warm {warm_s} s later; "
-                          f"{args.duration:g} s of load ...", file=sys.stderr)
-                    run = {"workers": n, "round": round_no, "ready_s": round(ready_s, 1),
-                           "background_warm_up_s": None if warm_s is None else round(warm_s, 1), **measure(server.url)}
+                    # Sentence vectors come with the index (no background warm-up): load starts at readiness.
+                    print(f"{n} worker(s) ready in {ready_s:.1f} s; {args.duration:g} s of load ...", file=sys.stderr)
+                    run = {"workers": n, "round": round_no, "ready_s": round(ready_s, 1), **measure(server.url)}
                 finally:
                     server.stop()
                 runs.append(run)

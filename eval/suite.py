@@ -71,14 +71,12 @@ def _service_over(settings: Settings) -> Any:
     engine.load()
     if not engine.ready:
         raise EvalError(engine.status)
-    service = AnswerService(engine)
-    service.warm_up()
-    return service
+    return AnswerService(engine)
 
 
 def in_process_service(settings: Settings) -> Any:
-    """The answer service over the configured index, built first when there is none (as ``ipqa serve`` does), and
-    warmed up so latencies are those of a running server rather than of first calls filling caches."""
+    """The answer service over the configured index, built first when there is none (as ``ipqa serve`` does). Its
+    sentence vectors come with the index, so latencies are those of a running server from the first question."""
     from ingest import IndexMissingError, read_manifest
 
     try:

@@ -16,6 +16,7 @@ from core.settings import Settings
 from ingest.chunker import chunk_document
 from ingest.loaders import LoadError, discover, is_pdf, load_document
 from ingest.normalize import NORMALIZER_VERSION, normalize
+from ingest.sentences import build_sentence_table, sentence_texts
 from ingest.store import (
     IndexProblem,
     StoredDocument,
@@ -44,6 +45,8 @@ class IngestSummary:
     documents: int = 0
     chunks: int = 0
     embedded_chunks: int = 0
+    sentences: int = 0
+    embedded_sentences: int = 0
     reused_documents: int = 0
     skipped: list[str] = field(default_factory=list)
     seconds: float = 0.0
@@ -52,7 +55,8 @@ class IngestSummary:
     def line(self) -> str:
         return (
             f"{self.documents} documents, {self.chunks} chunks ({self.embedded_chunks} embedded, "
-            f"{self.reused_documents} documents unchanged), {len(self.skipped)} skipped, {self.seconds:.2f} s"
+            f"{self.reused_documents} documents unchanged), {self.sentences} sentences "
+            f"({self.embedded_sentences} embedded), {len(self.skipped)} skipped, {self.seconds:.2f} s"
         )
 
 
@@ -89,9 +93,11 @@ def ingest(
     with writer_lock(index_dir):
         cleanup_partial(index_dir)
         previous = None
+        prev_sentences = None  # by text: valid whatever the chunking recipe, as long as the embedder is the same
         if not rebuild:
             try:
                 previous = load_index(index_dir, emb.id)
+                prev_sentences = previous.sentences
                 same_recipe = (
                     previous.manifest.get("chunker") == chunk_cfg
                     and previous.manifest.get("normalizer_version") == NORMALIZER_VERSION
@@ -162,6 +168,14 @@ def ingest(
             )
         if not documents:
             raise NothingToIngestError(summary.skipped)
+        texts = sentence_texts(all_chunks)
+        if progress:
+            progress("sentences", 0, len(texts))
+        table, summary.embedded_sentences = build_sentence_table(
+            texts, emb, prev_sentences,
+            progress=(lambda i, n: progress("sentences", i, n)) if progress else None,
+        )
+        summary.sentences = len(texts)
         if progress:
             progress("write", len(files), len(files))
         matrix = np.vstack(vectors) if vectors else np.zeros((0, emb.dim), np.float32)
@@ -173,14 +187,15 @@ def ingest(
                 "normalizer_version": NORMALIZER_VERSION,
                 "chunker": chunk_cfg,
             },
-            settings.index_type, settings.hnsw_threshold, en_matrix,
+            settings.index_type, settings.hnsw_threshold, en_matrix, table,
         )
         cleanup_partial(index_dir)
     summary.documents = len(documents)
     summary.chunks = len(all_chunks)
     summary.seconds = time.perf_counter() - t0
     summary.index_path = str(build)
-    log.info("ingest_done", documents=summary.documents, chunks=summary.chunks, skipped=len(summary.skipped),
+    log.info("ingest_done", documents=summary.documents, chunks=summary.chunks, sentences=summary.sentences,
+             embedded_sentences=summary.embedded_sentences, skipped=len(summary.skipped),
              seconds=round(summary.seconds, 3))
     return summary
 

@@ -4,6 +4,11 @@ Layout (``index_dir`` is a symlink into the sibling ``.<name>.builds/`` folder):
 
     var/index -> .index.builds/20261125T070000-ab12cd
     var/.index.builds/<build>/manifest.json  faiss.index  chunks.jsonl  documents.jsonl
+                              vectors_en.npy  sentences.jsonl  sentences.npy
+
+``sentences.*`` hold every distinct sentence of the chunks (and of their reference translations) with its passage
+vector, in one row order: the reader's sentence similarities are lookups, so no server embeds sentences at start-up
+or per question. Servers map ``sentences.npy`` read-only; worker processes share its pages.
 
 A crash at any point leaves ``index_dir`` pointing at the previous complete build; unfinished builds end in
 ``.partial`` and are removed by the next writer. Nothing is pickled: FAISS uses its own format, records are JSON lines.
@@ -54,6 +59,27 @@ class StoredDocument:
     chunks: int = 0
 
 
+class SentenceTable:
+    """Distinct sentence texts and their passage vectors (rows aligned), looked up by exact text."""
+
+    def __init__(self, texts: list[str], vectors: np.ndarray) -> None:
+        if len(texts) != len(vectors):
+            raise ValueError(f"{len(texts)} sentences but {len(vectors)} vectors")
+        self.texts = texts
+        self.vectors = vectors
+        self._row = {t: i for i, t in enumerate(texts)}
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def row(self, text: str) -> int | None:
+        return self._row.get(text)
+
+    @classmethod
+    def empty(cls, dim: int) -> SentenceTable:
+        return cls([], np.zeros((0, dim), np.float32))
+
+
 @dataclass
 class LoadedIndex:
     path: Path
@@ -62,6 +88,7 @@ class LoadedIndex:
     chunks: list[Chunk]
     documents: dict[str, StoredDocument]
     en_vectors: np.ndarray | None = None  # rows align with chunks; zero rows where a chunk has no translation
+    sentences: SentenceTable | None = None  # None: a build from before sentence tables (re-ingest adds one)
     _by_id: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -146,6 +173,7 @@ def write_index(
     index_type: str = "auto",
     hnsw_threshold: int = 250_000,
     en_vectors: np.ndarray | None = None,
+    sentences: SentenceTable | None = None,
 ) -> Path:
     """Write a complete build and publish it atomically. Returns the build folder. Caller holds :func:`writer_lock`."""
     if len(chunks) != len(vectors):
@@ -160,12 +188,19 @@ def write_index(
     if en_vectors is not None and np.any(en_vectors):
         # A plain numeric .npy (allow_pickle=False on both sides), not a pickle.
         np.save(tmp / "vectors_en.npy", np.ascontiguousarray(en_vectors, dtype=np.float32), allow_pickle=False)
+    if sentences is not None:
+        np.save(tmp / "sentences.npy", np.ascontiguousarray(sentences.vectors, dtype=np.float32), allow_pickle=False)
+        with (tmp / "sentences.jsonl").open("w", encoding="utf-8") as fh:
+            fh.writelines(json.dumps(t, ensure_ascii=False) + "\n" for t in sentences.texts)
+            fh.flush()
+            os.fsync(fh.fileno())
     _write_jsonl(tmp / "chunks.jsonl", [c.model_dump() for c in chunks])
     _write_jsonl(tmp / "documents.jsonl", [d.__dict__ for d in documents])
     full_manifest = {
         **manifest,
         "format_version": FORMAT_VERSION,
         "chunk_count": len(chunks),
+        "sentence_count": None if sentences is None else len(sentences),
         "index_type": "hnsw" if isinstance(index, faiss.IndexHNSWFlat) else "flat",
         "documents": {d.doc_id: d.sha256 for d in documents},
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -229,6 +264,7 @@ def load_index(index_dir: Path, embedder_id: str) -> LoadedIndex:
         ]
         en_path = real / "vectors_en.npy"
         en_vectors = np.load(en_path, allow_pickle=False) if en_path.is_file() else None
+        sentences = _load_sentences(real, manifest, index.d)
     except (OSError, RuntimeError, ValueError) as exc:
         raise IndexMismatchError(f"index at {index_dir} is damaged ({exc}); re-run 'ipqa ingest --rebuild'") from exc
     if index.ntotal != len(chunks) or manifest.get("chunk_count") != len(chunks):
@@ -237,4 +273,19 @@ def load_index(index_dir: Path, embedder_id: str) -> LoadedIndex:
         raise IndexMismatchError(f"index dimension {index.d} does not match its manifest; re-run 'ipqa ingest --rebuild'")
     if en_vectors is not None and en_vectors.shape != (len(chunks), index.d):
         raise IndexMismatchError(f"index at {index_dir} has mismatched English vectors; re-run 'ipqa ingest --rebuild'")
-    return LoadedIndex(real, manifest, index, chunks, {d.doc_id: d for d in docs}, en_vectors)
+    return LoadedIndex(real, manifest, index, chunks, {d.doc_id: d for d in docs}, en_vectors, sentences)
+
+
+def _load_sentences(build: Path, manifest: dict[str, Any], dim: int) -> SentenceTable | None:
+    vec_path, text_path = build / "sentences.npy", build / "sentences.jsonl"
+    count = manifest.get("sentence_count")
+    if count is None:
+        return None
+    if count == 0:
+        return SentenceTable.empty(dim)
+    # Memory-mapped read-only: a server never writes it, and N worker processes share one copy in the page cache.
+    vectors = np.load(vec_path, mmap_mode="r", allow_pickle=False)
+    texts = [json.loads(line) for line in text_path.open(encoding="utf-8") if line.strip()]
+    if vectors.shape != (manifest["sentence_count"], dim) or len(texts) != vectors.shape[0]:
+        raise ValueError(f"sentence table of {len(texts)} texts and {vectors.shape} vectors")
+    return SentenceTable(texts, vectors)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -85,7 +84,6 @@ def abstain_text(lang: str, sections: list[list[str]], titles: list[str] | None 
 class AnswerService:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self._vectors: SentenceVectors | None = None
         self._llm: LLMClient | None = None
         self._llm_error: str | None = None
         self._reader: ReaderModel | None = None
@@ -108,38 +106,9 @@ class AnswerService:
 
     @property
     def vectors(self) -> SentenceVectors:
-        if self._vectors is None:
-            self._vectors = SentenceVectors(self.engine.embedder)
-        return self._vectors
+        """The loaded index's sentence vectors (a lookup table built at ingest; nothing to warm up)."""
+        return self.engine.current.vectors
 
-    def warm_up(self, max_chunks: int = 3000, background: bool = False, batch: int = 8) -> threading.Thread | None:
-        """Embed every sentence of a small corpus so later questions need no sentence embedding. That takes ~10 s for
-        the bundled plan, so a server does it in the background after it is ready: in small batches, so a question
-        that arrives meanwhile waits for one batch at most, not the whole warm-up."""
-        loaded = self.engine.current
-        if len(loaded.index.chunks) > max_chunks:
-            return None
-        from core.text import split_sentences
-
-        texts: list[str] = []
-        for c in loaded.index.chunks:
-            texts.extend(c.text[s.start : s.end] for s in split_sentences(c.text))
-            texts.extend(en for _, _, en in c.en_sentences or [])
-
-        def run() -> None:
-            t = time.perf_counter()
-            for i in range(0, len(texts), batch):
-                self.vectors.get(texts[i : i + batch])
-            log.info("warm_up_done", sentences=len(texts), seconds=round(time.perf_counter() - t, 2))
-
-        if not background:
-            run()
-            return None
-        thread = threading.Thread(target=run, name="ipqa-warm-up", daemon=True)
-        thread.start()
-        return thread
-
-    # --- steps ------------------------------------------------------------------------------------------------------
     def _prepare(self, req: AskRequest, mode: str) -> _Context:
         settings = self.engine.settings
         timings: dict[str, float] = {}

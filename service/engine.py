@@ -14,6 +14,7 @@ from core.logging import get_logger
 from core.settings import Settings
 from ingest import IndexProblem, LoadedIndex, load_index
 from retriever.hybrid import HybridRetriever, RetrieverConfig
+from service.vectors import SentenceVectors
 
 log = get_logger("ipqa.engine")
 
@@ -26,6 +27,7 @@ class NotReady(RuntimeError):
 class Loaded:
     index: LoadedIndex
     retriever: HybridRetriever
+    vectors: SentenceVectors  # the index's sentence table; goes with the index it was built for
 
 
 def retriever_config(settings: Settings) -> RetrieverConfig:
@@ -64,7 +66,11 @@ class Engine:
         with self._lock:
             try:
                 index = load_index(self.settings.resolved_index_dir, self.embedder.id)
-                self._loaded = Loaded(index, HybridRetriever(index, self.embedder, retriever_config(self.settings)))
+                if index.sentences is None:
+                    log.warning("index_without_sentence_table", path=str(index.path),
+                                hint="questions embed their sentences; re-run 'ipqa ingest' to build the table")
+                self._loaded = Loaded(index, HybridRetriever(index, self.embedder, retriever_config(self.settings)),
+                                      SentenceVectors(self.embedder, index.sentences))
                 self._error = None
                 log.info("index_loaded", chunks=len(index.chunks), path=str(index.path))
             except IndexProblem as exc:

@@ -197,11 +197,8 @@ def test_http_backend_waits_out_rate_limits_and_reports_errors() -> None:
 def live_server(built_settings: Settings, engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:  # type: ignore[no-untyped-def]
     import uvicorn
 
-    from service.answer import AnswerService
     from service.api import create_app
 
-    # Warming the sentence cache costs seconds and is not what this test is about.
-    monkeypatch.setattr(AnswerService, "warm_up", lambda self, *a, **k: None)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
