@@ -16,6 +16,7 @@ from ingest.store import (
     build_faiss,
     load_index,
     read_manifest,
+    write_index,
 )
 from ingest.translate_llm import TranslationCheckFailed, translate_document
 
@@ -43,4 +44,5 @@ __all__ = [
     "normalize",
     "read_manifest",
     "translate_document",
+    "write_index",
 ]

@@ -13,7 +13,7 @@ import numpy as np
 from core.contracts import Answer, Citation, Hit
 from core.logging import get_logger
 from retriever.hybrid import HybridRetriever, SearchResult
-from retriever.query import clean_query, query_lang
+from retriever.query import QueryError, clean_query, query_lang
 from service import lists
 from service.composer import compose
 from service.engine import Engine
@@ -35,6 +35,9 @@ from service.vectors import SentenceVectors
 from service.verifier import verify
 
 log = get_logger("ipqa.answer")
+
+# What a caller of the service catches for a question it must refuse (the UI imports it from here, not the retriever).
+__all__ = ["AnswerService", "Event", "QueryError", "abstain_text", "is_refusal"]
 
 Event = tuple[Literal["token", "answer"], object]
 

@@ -16,8 +16,7 @@ from pydantic import ValidationError
 from core.contracts import Answer
 from core.logging import get_logger
 from core.settings import Settings
-from retriever.query import QueryError
-from service.answer import AnswerService
+from service.answer import AnswerService, QueryError
 from service.engine import NotReady
 from service.feedback import FeedbackStore
 from service.schemas import AskRequest, FeedbackRequest
