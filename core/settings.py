@@ -63,6 +63,17 @@ class Settings(BaseSettings):
         description="How often a server checks whether a newer index was published (by `ipqa ingest` or another "
                     "worker's re-index) and loads it; 0 disables.",
     )
+    database_url: SecretStr | None = Field(
+        default=None,
+        description="SQLAlchemy URL of the database holding feedback and the question log, e.g. "
+                    "'postgresql+psycopg://ipqa:PASSWORD@db.example/ipqa' so several machines share them; "
+                    "default: the SQLite file <var_dir>/feedback.sqlite3. Secret because it may carry a password.",
+    )
+    question_log_days: int = Field(
+        default=90, ge=0,
+        description="Days an answered question stays in the question log (older rows are deleted); 0 turns the log "
+                    "off: nothing is recorded and rows already stored are deleted at start-up.",
+    )
     log_level: str = "INFO"
     log_json: bool = True
 

@@ -8,9 +8,11 @@ from pathlib import Path
 
 from core.settings import Settings
 from service.answer import AnswerService
+from service.db import Database
 from service.engine import Engine
 from service.feedback import FeedbackStore
 from service.http_support import Metrics, RateLimiter
+from service.question_log import LoggedAnswerService, QuestionLog
 
 
 @dataclass
@@ -21,6 +23,7 @@ class AppState:
     feedback: FeedbackStore
     metrics: Metrics
     limiter: RateLimiter
+    questions: QuestionLog
     reindexing: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -36,5 +39,9 @@ class AppState:
     @classmethod
     def build(cls, settings: Settings, engine: Engine | None = None) -> AppState:
         engine = engine or Engine(settings)
-        return cls(settings, engine, AnswerService(engine), FeedbackStore(settings.var_dir / "feedback.sqlite3"),
-                   Metrics(), RateLimiter(settings.rate_limit_per_minute))
+        # Feedback and the question log share one database, so with a PostgreSQL URL both live on the server.
+        db = Database.for_settings(settings)
+        questions = QuestionLog(db, settings.question_log_days)
+        service = LoggedAnswerService(engine, questions) if questions.enabled else AnswerService(engine)
+        return cls(settings, engine, service, FeedbackStore(db), Metrics(), RateLimiter(settings.rate_limit_per_minute),
+                   questions)
