@@ -13,7 +13,8 @@ from core.embedders import IpqaEmbeddings, make_embedder
 from core.logging import get_logger
 from core.settings import Settings
 from ingest import IndexProblem, LoadedIndex, load_index
-from retriever.hybrid import HybridRetriever, RetrieverConfig
+from retriever.factory import retriever_config
+from retriever.hybrid import HybridRetriever
 from service.vectors import SentenceVectors
 
 log = get_logger("ipqa.engine")
@@ -28,13 +29,6 @@ class Loaded:
     index: LoadedIndex
     retriever: HybridRetriever
     vectors: SentenceVectors  # the index's sentence table; goes with the index it was built for
-
-
-def retriever_config(settings: Settings) -> RetrieverConfig:
-    cfg = RetrieverConfig(use_sparse=settings.use_sparse, max_query_chars=settings.max_query_chars)
-    if settings.min_score is not None:
-        cfg.min_evidence = settings.min_score
-    return cfg
 
 
 class Engine:
