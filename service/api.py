@@ -16,7 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from core.settings import Settings
 from service.engine import Engine
 from service.middleware import CountedBody, guard_and_log
-from service.routers import ask, documents, feedback, ops, search
+from service.routers import admin, ask, documents, feedback, ops, search
 from service.state import AppState
 
 
@@ -54,6 +54,6 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
                                 status_code=422)
         return await http_exception_handler(request, exc)
 
-    for router in (ops.router, search.router, ask.router, feedback.router, documents.router):
+    for router in (ops.router, search.router, ask.router, feedback.router, documents.router, admin.router):
         app.include_router(router)
     return app
