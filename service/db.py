@@ -78,6 +78,12 @@ def to_epoch(moment: datetime) -> float:
     return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
 
 
+def since_epoch(moment: datetime) -> float:
+    """The lower bound for "at or after ``moment``". Times are shown to the microsecond, rounded from the stored float,
+    so a row's own shown time can lie just above its stored one; half a microsecond of slack keeps that row in."""
+    return to_epoch(moment) - 5e-7
+
+
 class Database:
     """An engine plus the schema, created if missing (existing tables are left as they are)."""
 

@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import BaseModel
 from sqlalchemy import func, insert, select
 
-from service.db import Database, feedback_table, to_datetime, to_epoch
+from service.db import Database, feedback_table, since_epoch, to_datetime
 
 
 class FeedbackRecord(BaseModel):
@@ -66,7 +66,7 @@ class FeedbackStore:
         if rating is not None:
             query = query.where(t.c.rating == rating)
         if since is not None:
-            query = query.where(t.c.created >= to_epoch(since))
+            query = query.where(t.c.created >= since_epoch(since))
         with self.db.engine.connect() as conn:
             rows = conn.execute(query).mappings().all()
         return [FeedbackRecord(id=r["id"], created=to_datetime(r["created"]), rating=r["rating"],
@@ -77,7 +77,7 @@ class FeedbackStore:
         """Ratings per UTC day since ``since``; counted here from the times alone, which every backend reads alike
         (day arithmetic in SQL differs between SQLite and PostgreSQL)."""
         t = feedback_table
-        query = select(t.c.created).where(t.c.created >= to_epoch(since))
+        query = select(t.c.created).where(t.c.created >= since_epoch(since))
         if rating is not None:
             query = query.where(t.c.rating == rating)
         with self.db.engine.connect() as conn:

@@ -21,7 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from core.contracts import Answer
 from core.logging import get_logger
 from service.answer import AnswerService, Event
-from service.db import Database, questions_table, to_datetime, to_epoch
+from service.db import Database, questions_table, since_epoch, to_datetime
 from service.engine import Engine
 from service.schemas import AskRequest
 
@@ -106,7 +106,7 @@ class QuestionLog:
         if abstained is not None:
             query = query.where(t.c.abstained.is_(abstained))
         if since is not None:
-            query = query.where(t.c.created >= to_epoch(since))
+            query = query.where(t.c.created >= since_epoch(since))
         with self.db.engine.connect() as conn:
             rows = conn.execute(query).mappings().all()
         return [QuestionRecord(id=r["id"], created=to_datetime(r["created"]), question=r["question"], lang=r["lang"],
@@ -116,7 +116,7 @@ class QuestionLog:
     def per_day(self, since: datetime) -> list[DayCount]:
         """Questions and abstentions per UTC day since ``since``, oldest first; days without questions are absent."""
         t = questions_table
-        query = select(t.c.created, t.c.abstained).where(t.c.created >= to_epoch(since))
+        query = select(t.c.created, t.c.abstained).where(t.c.created >= since_epoch(since))
         asked: Counter[date] = Counter()
         abstained: Counter[date] = Counter()
         with self.db.engine.connect() as conn:

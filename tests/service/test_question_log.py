@@ -230,3 +230,13 @@ def test_timestamps_are_utc(db: Database) -> None:
     assert rec.created.tzinfo is not None and rec.created.utcoffset() == timedelta(0)
     assert abs((datetime.now(UTC) - rec.created).total_seconds()) < 60
     assert json.loads(rec.model_dump_json())["created"].endswith("Z")
+
+
+def test_a_rows_own_shown_time_as_since_includes_it(db: Database) -> None:
+    # Stored times carry more digits than the microseconds shown; this one rounds up when shown.
+    log = QuestionLog(db, 90, clock=Clock(1_750_000_000.1234567))
+    log.record("q", _answer(), 1.0)
+    [rec] = log.recent()
+    assert rec.created.microsecond == 123457
+    assert [r.question for r in log.recent(since=rec.created)] == ["q"]
+    assert log.recent(since=rec.created + timedelta(microseconds=1)) == []
