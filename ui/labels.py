@@ -94,6 +94,50 @@ LABELS: dict[str, dict[UiLang, str]] = {
     "copy_sources": {"ja": "出典", "en": "Sources"},
     "copy_translation": {"ja": "英語参考訳(非公式)", "en": "Unofficial reference translation"},
     "copy_original": {"ja": "原文", "en": "Japanese original"},
+    # The staff page (ui/staff.py, /ui/staff/).
+    "staff_title": {"ja": "## 職員ページ: 質問と評価", "en": "## Staff page: questions and feedback"},
+    "staff_intro": {
+        "ja": "回答できなかった質問と 👎 の評価を確認できます。管理トークン(IPQA_ADMIN_TOKEN)が必要です。時刻はUTCです。",
+        "en": "The questions the bot could not answer and the 👎 ratings. Needs the admin token (IPQA_ADMIN_TOKEN). "
+        "Times are UTC.",
+    },
+    "staff_token": {"ja": "管理トークン", "en": "Admin token"},
+    "staff_open": {"ja": "表示", "en": "Open"},
+    "staff_refused": {"ja": "⚠️ トークンが正しくありません。", "en": "⚠️ That is not the admin token."},
+    "staff_disabled": {
+        "ja": "⚠️ 職員ページは無効です(サーバーに IPQA_ADMIN_TOKEN が設定されていません)。",
+        "en": "⚠️ The staff page is disabled (the server has no IPQA_ADMIN_TOKEN).",
+    },
+    "staff_days": {"ja": "対象期間(日)", "en": "Period (days)"},
+    "staff_refresh": {"ja": "更新", "en": "Refresh"},
+    "staff_summary": {
+        "ja": "過去{days}日: 質問 {asked} 件(うち未回答 {abstained} 件)、👎 {down} 件。",
+        "en": "Last {days} days: {asked} asked, {abstained} of them unanswered; {down} 👎.",
+    },
+    "staff_log_off": {
+        "ja": "質問ログは無効です(IPQA_QUESTION_LOG_DAYS=0)。質問の件数と未回答の質問は記録されていません。",
+        "en": "The question log is off (IPQA_QUESTION_LOG_DAYS=0): questions and abstentions are not recorded.",
+    },
+    "staff_per_day": {"ja": "1日あたりの質問数(UTC)", "en": "Questions per day (UTC)"},
+    "staff_down_per_day": {"ja": "1日あたりの 👎(UTC)", "en": "👎 per day (UTC)"},
+    "staff_day": {"ja": "日付", "en": "Day"},
+    "staff_count": {"ja": "件数", "en": "Count"},
+    "staff_answered": {"ja": "回答", "en": "answered"},
+    "staff_abstained": {"ja": "未回答", "en": "unanswered"},
+    "staff_complaints": {"ja": "#### 👎 の評価とコメント(新しい順)", "en": "#### 👎 ratings and their comments, newest first"},
+    "staff_col_time": {"ja": "日時(UTC)", "en": "Time (UTC)"},
+    "staff_col_question": {"ja": "質問", "en": "Question"},
+    "staff_col_comment": {"ja": "コメント", "en": "Comment"},
+    "staff_col_answer": {"ja": "回答", "en": "Answer"},
+    "staff_groups": {
+        "ja": "#### 回答できなかった質問(似た質問をまとめて、多い順)",
+        "en": "#### Unanswered questions, similar ones together, most asked first",
+    },
+    "staff_groups_empty": {"ja": "この期間に回答できなかった質問はありません。", "en": "No unanswered questions in this period."},
+    "staff_group_size": {"ja": "{n} 件", "en": "{n}×"},
+    "staff_last_asked": {"ja": "最終: {when}", "en": "last: {when}"},
+    "staff_download_questions": {"ja": "⬇ 質問ログ (CSV)", "en": "⬇ Question log (CSV)"},
+    "staff_download_feedback": {"ja": "⬇ 評価 (CSV)", "en": "⬇ Feedback (CSV)"},
 }
 
 # Startup founders and inquiry-desk staff are the two audiences the examples speak to; each question is answered by

@@ -23,8 +23,10 @@ from service.api import create_app  # noqa: E402
 from service.engine import Engine  # noqa: E402
 from ui.controller import K_MAX, LastAnswer, UiController  # noqa: E402
 from ui.labels import EXAMPLES, UiLang, as_ui_lang, choose_lang, t  # noqa: E402
+from ui.staff import STAFF_CSS, StaffDesk, build_staff_blocks  # noqa: E402
 
 UI_PATH = "/ui"
+STAFF_PATH = "/ui/staff"
 
 # Named system fonts only: a gr.themes.GoogleFont (or a LocalFont without Japanese glyphs) would either fetch from
 # the internet or render the plan's text in a fallback chosen by chance. Plain strings add no stylesheet at all.
@@ -237,6 +239,13 @@ def mount_ui(app: FastAPI, settings: Settings) -> FastAPI:
         def _favicon() -> RedirectResponse:
             return RedirectResponse(f"{UI_PATH}/favicon.ico")
 
+    # The staff page goes first: Starlette tries mounts in order, and the one at /ui would take /ui/staff/ too.
+    state = app.state.ipqa
+    staff = build_staff_blocks(StaffDesk(settings, state.feedback, state.questions, state.engine))
+    gr.mount_gradio_app(
+        app, staff, path=STAFF_PATH, theme=theme(), css=CSS + STAFF_CSS, footer_links=[], run_history=False,
+        ssr_mode=False, pwa=False, mcp_server=False, show_error=False,
+    )
     return gr.mount_gradio_app(
         app, blocks, path=UI_PATH, theme=theme(), css=CSS, footer_links=[], run_history=False, ssr_mode=False,
         pwa=False, mcp_server=False, show_error=False,
