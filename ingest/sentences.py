@@ -17,6 +17,7 @@ from core.text import split_sentences
 from ingest.store import SentenceTable
 
 Progress = Callable[[int, int], None]
+Known = Callable[[str], "np.ndarray | None"]
 
 
 def sentence_texts(chunks: Iterable[Chunk]) -> list[str]:
@@ -34,12 +35,18 @@ def sentence_texts(chunks: Iterable[Chunk]) -> list[str]:
 
 def build_sentence_table(
     texts: list[str], emb: IpqaEmbeddings, previous: SentenceTable | None = None, batch: int = 64,
-    progress: Progress | None = None,
+    progress: Progress | None = None, known: Known | None = None,
 ) -> tuple[SentenceTable, int]:
-    """The table for ``texts``, reusing ``previous`` rows by exact text. Returns (table, sentences embedded)."""
+    """The table for ``texts``, taking each vector from ``known`` (the ingest's own lookup: ingest/vectors.py, which
+    already embedded every new document's sentences) or ``previous`` rows by exact text, and embedding the rest.
+    Returns (table, sentences embedded here)."""
     out = np.zeros((len(texts), emb.dim), np.float32)
     todo: list[int] = []
     for i, t in enumerate(texts):
+        vec = known(t) if known is not None else None
+        if vec is not None:
+            out[i] = vec
+            continue
         row = previous.row(t) if previous is not None else None
         if row is None:
             todo.append(i)
