@@ -26,19 +26,38 @@ def _fail(msg: str, code: int = 2) -> int:
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     from tqdm import tqdm
 
-    from ingest import NothingToIngestError, ingest
+    from ingest import DocumentProgress, NothingToIngestError, default_paths, discover, ingest
 
-    bar = tqdm(total=0, unit="file", disable=not sys.stderr.isatty())
+    paths = [Path(p) for p in args.paths] or None
+    names = [f.name for f in discover(paths or default_paths(settings))]
+    # On a terminal: one bar over the corpus' bytes (its ETA spans documents of any size), named for the document
+    # being embedded. Otherwise (a log, CI): a plain line per finished document, with the ETA computed by ingest.
+    tty = sys.stderr.isatty()
+    bar = tqdm(total=0, unit="B", unit_scale=True, disable=not tty, dynamic_ncols=True)
 
     def progress(stage: str, i: int, n: int) -> None:
-        bar.total = n
-        bar.set_description(stage)
-        bar.n = i
-        bar.refresh()
+        if stage == "load" and i < len(names):
+            bar.set_description(f"[{i + 1}/{n}] {names[i]}")
+        elif stage == "bytes":
+            bar.total = n
+            bar.update(i - bar.n)
+        elif stage in ("sentences", "write"):
+            bar.set_description(stage)
+
+    def document_line(d: DocumentProgress) -> None:
+        what = ("unchanged" if d.reused else
+                f"{d.chunks} chunks, {d.sentences} sentences, {d.embedded} texts embedded, {d.cached} from cache")
+        eta = f", ETA {_duration(d.eta_s)}" if d.eta_s is not None and d.index < d.total else ""
+        line = (f"ingest: [{d.index}/{d.total}] {d.name}: {what}, {d.seconds:.1f} s; "
+                f"{_size(d.bytes_done)} of {_size(d.bytes_total)}{eta}")
+        if tty:
+            bar.write(line, file=sys.stderr)
+        else:
+            print(line, file=sys.stderr, flush=True)
 
     failure: str | None = None
     try:
-        summary = ingest(settings, [Path(p) for p in args.paths] or None, rebuild=args.rebuild, progress=progress)
+        summary = ingest(settings, paths, rebuild=args.rebuild, progress=progress, on_document=document_line)
     except NothingToIngestError as exc:
         skipped, failure = exc.skipped, str(exc)
     else:
@@ -51,6 +70,15 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
         return _fail(failure)
     print(summary.line())
     return 0
+
+
+def _size(n: int) -> str:
+    return f"{n / 1e6:.1f} MB" if n >= 1e6 else f"{n / 1e3:.0f} kB"
+
+
+def _duration(seconds: float) -> str:
+    m, s = divmod(int(round(seconds)), 60)
+    return f"{m} min {s:02d} s" if m else f"{s} s"
 
 
 def _engine(settings: Settings):  # type: ignore[no-untyped-def]
