@@ -159,7 +159,7 @@ class StaffDesk:
         self.engine = engine
         self._vectors: dict[str, np.ndarray] = {}
         self._lock = threading.Lock()
-        self._downloads = Path(tempfile.mkdtemp(prefix="ipqa-staff-"))
+        self._downloads: Path | None = None  # made on the first view, so a page nobody opens leaves no folder
 
     @property
     def enabled(self) -> bool:
@@ -235,9 +235,13 @@ class StaffDesk:
     def _write_downloads(self, since: datetime) -> tuple[Path, Path]:
         """The same CSV the admin API gives. Each view writes its own files (two staff may refresh at once); old
         ones are swept, and Gradio's copies expire with the page's cache (``delete_cache``)."""
-        self._sweep()
+        with self._lock:
+            if self._downloads is None:
+                self._downloads = Path(tempfile.mkdtemp(prefix="ipqa-staff-"))
+            downloads = self._downloads
+        self._sweep(downloads)
         stamp = f"{datetime.now(UTC):%Y%m%d-%H%M%S}-{time.monotonic_ns() % 1_000_000:06d}"
-        folder = self._downloads / stamp
+        folder = downloads / stamp
         folder.mkdir(parents=True, exist_ok=True)
         questions = folder / f"ipqa-questions-{stamp[:15]}.csv"
         questions.write_bytes(csv_bytes(QuestionRecord, self.questions.recent(since=since, limit=CSV_ROWS)))
@@ -245,9 +249,10 @@ class StaffDesk:
         feedback.write_bytes(csv_bytes(FeedbackRecord, self.feedback.recent(since=since, limit=CSV_ROWS)))
         return questions, feedback
 
-    def _sweep(self) -> None:
+    @staticmethod
+    def _sweep(downloads: Path) -> None:
         cutoff = time.time() - _DOWNLOAD_MAX_AGE_S
-        for path in self._downloads.glob("*/*.csv"):
+        for path in downloads.glob("*/*.csv"):
             try:
                 if path.stat().st_mtime < cutoff:
                     path.unlink()
