@@ -87,7 +87,7 @@ class Settings(BaseSettings):
     question_log_days: int = Field(
         default=90, ge=0,
         description="Days an answered question stays in the question log (older rows are deleted); 0 turns the log "
-                    "off: nothing is recorded and rows already stored are deleted at start-up.",
+                    "off: nothing is recorded or pruned, rows already stored stay.",
     )
     log_level: str = "INFO"
     log_json: bool = True

@@ -51,8 +51,9 @@ class DayCount(BaseModel):
 
 
 class QuestionLog:
-    """Recording and reading the log. ``retention_days == 0`` means off: nothing is written and what an earlier
-    configuration stored is deleted, since a retention of zero days keeps nothing."""
+    """Recording and reading the log. ``retention_days == 0`` means off: nothing is written or pruned. Rows an earlier
+    configuration stored stay: with a shared PostgreSQL database, one machine switched off must not wipe the log the
+    others keep (staff delete rows deliberately, not through a setting)."""
 
     def __init__(self, db: Database, retention_days: int, clock: Callable[[], float] = time.time) -> None:
         if retention_days < 0:
@@ -82,13 +83,13 @@ class QuestionLog:
         return row_id
 
     def prune(self) -> int:
-        """Delete rows past the retention (all of them when the log is off); returns how many went."""
+        """Delete rows past the retention; returns how many went (none when the log is off)."""
         now = self._clock()
         with self._lock:
             self._last_prune = now
-        stmt = delete(questions_table)
-        if self.enabled:
-            stmt = stmt.where(questions_table.c.created < now - self.retention_days * DAY_S)
+        if not self.enabled:
+            return 0
+        stmt = delete(questions_table).where(questions_table.c.created < now - self.retention_days * DAY_S)
         with self.db.engine.begin() as conn:
             return int(conn.execute(stmt).rowcount)
 

@@ -79,12 +79,14 @@ def test_rows_past_the_retention_are_pruned(db: Database) -> None:
     assert [r.question for r in QuestionLog(db, 90, clock=clock).recent()] == ["new"]
 
 
-def test_zero_days_turns_the_log_off_and_keeps_nothing(db: Database) -> None:
-    QuestionLog(db, 90).record("kept for now", _answer(), 1.0)
+def test_zero_days_turns_the_log_off_and_leaves_stored_rows_alone(db: Database) -> None:
+    QuestionLog(db, 90).record("stored earlier", _answer(), 1.0)
     off = QuestionLog(db, 0)
     assert not off.enabled
-    assert off.record("not kept", _answer(), 1.0) is None
-    assert off.recent() == [] and QuestionLog(db, 90).recent() == []
+    assert off.record("not recorded", _answer(), 1.0) is None
+    # Another machine on the same database may still keep its log: switching one off deletes nothing.
+    assert off.prune() == 0
+    assert [r.question for r in QuestionLog(db, 90).recent()] == ["stored earlier"]
 
 
 def test_filters_and_order(db: Database) -> None:
