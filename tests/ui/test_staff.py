@@ -17,8 +17,9 @@ from core.settings import Settings
 from service.db import Database
 from service.engine import Engine
 from service.feedback import FeedbackStore
+from service.question_groups import SIMILAR_QUESTION_MIN, group_questions, group_similar, question_key
 from service.question_log import QuestionLog, QuestionRecord
-from ui.staff import SIMILAR_QUESTION_MIN, StaffDesk, group_questions, group_similar, question_key
+from ui.staff import StaffDesk
 
 NOW = datetime(2025, 4, 10, 12, 0, tzinfo=UTC)
 
