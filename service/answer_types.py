@@ -108,6 +108,12 @@ _INTERROGATIVE = re.compile(
     r"何|いつ|いくら|幾ら|誰|だれ|どなた|どこ|どの|どれ|どんな|\b(?:how|when|who|whom|where|which|what)\b", re.I)
 
 
+# A value noun modified by a "what kind of" interrogative asks which kinds there are, not a value: 「どんな費用が
+# 対象ですか」, "what kinds of fees apply" and "what costs are covered" want the list of costs, not an amount.
+_KINDS_BEFORE = re.compile(
+    r"(?:どんな|どのような|どういう|どういった|どの|何の|いかなる)\s*(?:[一-龥ァ-ヴー]{1,6}の)?$|"
+    r"\b(?:what|which)\s+(?:kinds?|types?|sorts?|categor(?:y|ies))\s+of\s+(?:\w+\s+)?$", re.I)
+_PLURAL_KINDS = re.compile(r"\b(?:what|which)\s+(?:\w+\s+)?$", re.I)
 _TOPIC_AFTER = re.compile(r"\s*(?:について|に関して|に関する|に係る|をめぐる|を巡る)")
 _TOPIC_BEFORE = re.compile(r"\b(?:about|regarding|concerning|on)\s+(?:the\s+|its\s+|their\s+|japan's\s+)?(?:\w+\s+)?$", re.I)
 
@@ -121,8 +127,14 @@ def expected_types(question: str) -> set[str]:
     found: set[str] = set()
     for name, pat in _ASKS.items():
         for m in pat.finditer(q):
-            topic = _TOPIC_AFTER.match(q, m.end()) or _TOPIC_BEFORE.search(q[: m.start()])
-            if not topic or _INTERROGATIVE.search(m.group()):
+            before = q[: m.start()]
+            topic = _TOPIC_AFTER.match(q, m.end()) or _TOPIC_BEFORE.search(before)
+            if _INTERROGATIVE.search(m.group()):
+                found.add(name)
+                break
+            kinds = _KINDS_BEFORE.search(before) or (
+                name == "amount" and m.group().lower().endswith("s") and _PLURAL_KINDS.search(before))
+            if not topic and not kinds:
                 found.add(name)
                 break
     # "how long" and "how many years" ask for a span of time, not the date the span ends.

@@ -25,6 +25,13 @@ from service.answer_types import expected_types, states
         ("違反した場合の罰則は？", {"penalty"}),
         ("スタートアップ向けの知財支援は？", set()),
         ("What does the plan say about generative AI?", set()),
+        # A value noun under "what kind of" asks for the kinds: the list of costs, not an amount.
+        ("どんな費用が助成の対象になりますか？", set()),
+        ("What kinds of fees apply?", set()),
+        ("what costs are covered", set()),
+        ("What is the cost of the course?", {"amount"}),
+        ("What fee do I pay?", {"amount"}),
+        ("どの機関が担当していますか", {"who"}),
     ],
 )
 def test_question_types_come_from_interrogatives(question: str, types: set[str]) -> None:
