@@ -179,8 +179,12 @@ class AnswerService:
         verdict = decide(self.reader, feats, terms)
         if not verdict.answerable:
             return [], f"not answered: {verdict.reason}", False
+        anchor = max(cands, key=lambda c: c.rank_score)
+        # The best sentence hands over to a list (「…は次のとおりです。」): the answer is that list, whatever was asked.
+        following = lists.announced_items(anchor, self.engine.current.index.chunks, ctx.result.hits)
+        if following:
+            return lists.trim([anchor, *following]), None, True
         if lists.asks_for_list(ctx.question):
-            anchor = max(cands, key=lambda c: c.rank_score)
             items = lists.enumerate_items(terms, ctx.question, anchor, self.engine.current.index.chunks,
                                           ctx.result.hits)
             if len(items) >= 2:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from core.contracts import Citation
-from service.reader import Candidate
+from service.reader import Candidate, announces
 
 _BULLET = re.compile(r"^(?:[-*+]\s*)?[・●○]\s*|^[-*+]\s+")
 
@@ -52,7 +52,9 @@ def compose(chosen: list[Candidate], lang: str, as_list: bool = False) -> tuple[
             lines.append(f"{label}{display_text(c.text)}[{cit.n}]")
     if as_list:
         bullet = "- " if lang == "en" else "・"
-        lines = [bullet + line for line in lines]
+        # A sentence announcing the list (「…は次のとおりです。」) introduces it rather than being one of its items.
+        intro = 1 if chosen and announces(chosen[0].text) else 0
+        lines = lines[:intro] + [bullet + line for line in lines[intro:]]
     if lang == "en":
         lead = EN_LEAD if all(c.en for c in chosen) else EN_LEAD_JA_ONLY
         return lead + "\n" + ("\n" if as_list else " ").join(lines), list(citations.values())

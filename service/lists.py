@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from core.contracts import Chunk, Hit
 from core.text import split_sentences
 from service.question import Evidence, QuestionTerms
-from service.reader import Candidate, is_item, is_statement
+from service.reader import Candidate, announces, is_item, is_statement
 
 MAX_ITEMS = 8
 MAX_CHARS = 1200
@@ -153,6 +153,24 @@ def enumerate_items(question_terms: QuestionTerms, question: str, anchor: Candid
         start = next((i for i, s in enumerate(section) if s.start >= anchor.start), 0)
         return [_as_candidate(s, hit_for, rank) for s in (section[start:] + section[:start])[: min(limit, 5)]]
     return [anchor]
+
+
+def announced_items(anchor: Candidate, chunks: list[Chunk], hits: list[Hit]) -> list[Candidate]:
+    """The list or table rows right after a sentence that announces them (「…は次のとおりです。」), in document order,
+    within the anchor's section; empty when the anchor announces nothing or nothing item-like follows it."""
+    if not announces(anchor.text):
+        return []
+    section = [c for c in chunks if c.doc_id == anchor.hit.doc_id and c.section_path == anchor.hit.section_path]
+    after = [s for s in _sentences(section) if s.start >= anchor.end]
+    hit_for = {h.chunk_id: h for h in hits}
+    items: list[Candidate] = []
+    for s in after:
+        if not is_item(s.text):
+            break
+        items.append(_as_candidate(s, hit_for, len(hits) + 1))
+        if len(items) == MAX_ITEMS:
+            break
+    return items
 
 
 def trim(items: list[Candidate]) -> list[Candidate]:

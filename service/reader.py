@@ -79,6 +79,18 @@ def is_item(sentence: str) -> bool:
     return bool(_LIST_ITEM.match(sentence))
 
 
+# A sentence that hands over to what follows (「主な契約形態は次のとおりです。」, "as follows:"): it states nothing
+# itself; the list or table after it is the content.
+_ANNOUNCES = re.compile(
+    r"(?:次|以下|下記)の?(?:とおり|通り)|(?:次|以下|下記)の(?:[一-龥ァ-ヴー]{1,8})?(?:です|がある|があります|を(?:定め|設け))|"
+    r"[:：]\s*$|\bas follows\b|\bthe following\b|\bbelow\s*[.:]?\s*$",
+    re.I)
+
+
+def announces(sentence: str) -> bool:
+    return bool(_ANNOUNCES.search(sentence)) and not is_item(sentence)
+
+
 def candidates(hits: Sequence[Hit], en_alignment: dict[str, list[tuple[int, int, str]]],
                depth: int = CANDIDATE_HITS) -> list[Candidate]:
     """Every sentence of the first ``depth`` passages, with its neighbours in the passage as context."""

@@ -73,6 +73,16 @@ def test_list_of_documents_from_html_items(mixed: AnswerService) -> None:
         assert item in a.answer
 
 
+def test_a_sentence_announcing_a_list_is_answered_with_the_list(mixed: AnswerService) -> None:
+    # Not phrased as a list question: the best sentence (「必要な書類は次のとおりです。」) hands over to the items.
+    a = mixed.ask(AskRequest(question="応募に必要な書類は？"))
+    assert not a.abstained
+    lines = a.answer.splitlines()
+    assert lines[0].startswith("必要な書類は次のとおりです。")  # the announcing sentence leads, unbulleted
+    assert [ln.split("[")[0] for ln in lines[1:]] == ["・申請書(様式第1号)", "・履歴事項全部証明書", "・出願予定の発明の概要書"]
+    assert all(c.doc_id.startswith("guide") for c in a.citations)
+
+
 def test_refusal_names_every_indexed_document(mixed: AnswerService) -> None:
     a = mixed.ask(AskRequest(question="明日の札幌の天気を教えてください。"))
     assert a.abstained

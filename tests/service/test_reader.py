@@ -10,7 +10,7 @@ import pytest
 from core.contracts import Hit
 from service.answer import AnswerService, abstain_text
 from service.question import focus_terms, question_names, version_mismatch
-from service.reader import POOL_FEATURES, READER_FEATURES, candidates, is_statement
+from service.reader import POOL_FEATURES, READER_FEATURES, announces, candidates, is_statement
 from service.reader_model import DEFAULT_MODEL, ReaderModel
 from service.schemas import AskRequest, ChatTurn
 
@@ -145,3 +145,19 @@ def test_list_of_sub_sections_names_each_one(service: AnswerService) -> None:
 def test_a_count_in_the_question_pins_the_announced_list(service: AnswerService) -> None:
     a = ask(service, "計画策定の前提になった4つの大きな情勢変化ってなに？")
     assert len(a.answer.splitlines()) == 4 and "テクノロジー情勢" in a.answer
+
+
+@pytest.mark.parametrize(
+    ("sentence", "announcing"),
+    [
+        ("主な契約形態と標準的な条件は次のとおりです。", True),
+        ("必要な書類は以下の通りです。", True),
+        ("対象となる経費:", True),
+        ("The required documents are as follows.", True),
+        ("応募締切は2025年5月30日です。", False),
+        ("・次のとおり提出すること:", False),  # an item, not an introduction
+    ],
+)
+def test_sentences_that_hand_over_to_a_list(sentence: str, announcing: bool) -> None:
+    assert announces(sentence) is announcing
+
