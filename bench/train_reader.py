@@ -52,7 +52,8 @@ RESULTS = ROOT / "bench" / "results"
 # Direction of each answerability feature's effect (see fit).
 POOL_SIGNS = {
     **{n: 1 for n in ("p_max", "p_logit", "p_type", "share", "evidence", "evidence_gap", "evidence_lead", "evidence_z",
-                      "cov_best", "type_focus", "focus_best", "focus_near", "focus_pool", "xling_evidence", "xling_p")},
+                      "cov_best", "type_focus", "focus_best", "focus_near", "focus_pool", "xling_evidence", "xling_p",
+                      "list_heading")},
     **{n: -1 for n in ("unmatched", "unmatched_max", "unmatched_top", "numbers_missing", "names_missing",
                        "edition_mismatch", "type_pool_miss", "type_best_miss")},
 }

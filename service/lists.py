@@ -16,22 +16,13 @@ from dataclasses import dataclass
 
 from core.contracts import Chunk, Hit
 from core.text import split_sentences
-from service.question import Evidence, QuestionTerms
+from service.question import Evidence, QuestionTerms, asks_for_list
 from service.reader import Candidate, announces, is_item, is_statement
 
 MAX_ITEMS = 8
 MAX_CHARS = 1200
+__all__ = ["announced_items", "asks_for_list", "enumerate_items", "stated_count", "trim"]
 
-# General cues of a request for an enumeration or a summary, in either language.
-_LIST_ASK = re.compile(
-    r"すべて|全て|全部|挙げ|列挙|一覧|主な|主要な|どんな.{0,12}(?:が|は)(?:あ|何)|どのような.{0,12}(?:が|は)あ|"
-    r"何が(?:ある|あり|含まれ)|それぞれ|まとめて|要約|概要|いくつか|"
-    r"\blist\b|\ball (?:the|of the)\b|\bwhat are (?:the|its|their)\b|\bwhich .{0,20}\bare (?:there|planned|listed)\b|"
-    r"\bsummar(?:y|ize|ise)\b|\boverview\b|\bmain (?:measures|points|policies|pillars|items)\b|\bwhat kinds? of\b|"
-    r"\b(?:two|three|four|five|six|seven|\d+) (?:main |key |basic )?[a-z]+s\b|"
-    r"(?:\d+|[二三四五六七八九十])\s*(?:つ|項目|点|本柱|分野)の",
-    re.I,
-)
 _COUNT_JA = re.compile(r"(\d+|[一二三四五六七八九十])\s*(?:つ(?!目)|項目|点(?!目)|本柱|分野|種類)")
 _COUNT_EN = re.compile(r"\b(two|three|four|five|six|seven|eight|\d+)\b", re.I)
 _WORD_NUM = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
@@ -41,10 +32,6 @@ _ORDINAL = re.compile(
     r"^(?:まず|次に|最後に)[、,]|^(?:first(?:ly)?|second(?:ly)?|third(?:ly)?|fourth(?:ly)?|finally|lastly)\b",
     re.I,
 )
-
-
-def asks_for_list(question: str) -> bool:
-    return bool(_LIST_ASK.search(unicodedata.normalize("NFKC", question)))
 
 
 def stated_count(text: str) -> int | None:

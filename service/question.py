@@ -36,6 +36,20 @@ _EN_STOP_AFTER = re.compile(r"\b(of|for|in|on|at|to|by|with|from|about|does|do|d
                             r"be|has|have|that|which|who)\b")
 
 
+# General cues of a request for an enumeration or a summary, in either language.
+_LIST_ASK = re.compile(
+    r"すべて|全て|全部|挙げ|列挙|一覧|主な|主要な|どんな.{0,12}(?:が|は)(?:あ|何)|どのような.{0,12}(?:が|は)あ|"
+    r"何が(?:ある|あり|含まれ)|それぞれ|まとめて|要約|概要|いくつか|"
+    r"\blist\b|\ball (?:the|of the)\b|\bwhat are (?:the|its|their)\b|\bwhich .{0,20}\bare (?:there|planned|listed)\b|"
+    r"\bsummar(?:y|ize|ise)\b|\boverview\b|\bmain (?:measures|points|policies|pillars|items)\b|\bwhat kinds? of\b|"
+    r"\b(?:two|three|four|five|six|seven|\d+) (?:main |key |basic )?[a-z]+s\b|"
+    r"(?:\d+|[二三四五六七八九十])\s*(?:つ|項目|点|本柱|分野)の",
+    re.I,
+)
+def asks_for_list(question: str) -> bool:
+    return bool(_LIST_ASK.search(unicodedata.normalize("NFKC", question)))
+
+
 def focus_terms(question: str) -> set[str]:
     """The nouns a question asks *about the value of*: those right before its interrogative (「受講料はいくら」 →
     受講料, 「締切はいつ」 → 締め切り), or right after the English wh-phrase ("what is the application fee for" →
@@ -180,6 +194,7 @@ class QuestionTerms:
         self.question = question
         self.types = expected_types(question)
         self.names = question_names(question)
+        self.asks_list = asks_for_list(question)
         self.stats = stats
 
     def coverage(self, ev: Evidence) -> float:

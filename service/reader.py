@@ -37,6 +37,7 @@ POOL_FEATURES: tuple[str, ...] = (
     "unmatched", "unmatched_max",
     "unmatched_top", "numbers_missing", "names_missing", "edition_mismatch", "type_pool_miss",
     "type_best_miss", "type_focus", "focus_best", "focus_near", "focus_pool", "xling", "xling_evidence", "xling_p",
+    "list_heading",
 )
 
 # Titles, bylines and captions end without a sentence end; list items and links may still answer.
@@ -238,6 +239,10 @@ def pool_features(cands: list[Candidate], hits: Sequence[Hit], lang: str, eviden
     background = dense_scores[5:] or dense_scores[1:]
     lead = evidence - (sum(background) / len(background) if background else evidence)
     spread = float(np.std(dense_scores)) if len(dense_scores) > 2 else 0.0
+    # A list question is answered by a section, not by one sentence: how well the best heading above the top
+    # passages names what is asked stands in for the sentence evidence the single-fact features look for.
+    list_heading = max((terms.coverage(Evidence.of([h.section_path[d]])) for h in top[:3]
+                        for d in range(len(h.section_path))), default=0.0) if terms.asks_list else 0.0
     return {
         "p_max": p_max,
         "p_logit": math.log(max(p_max, 1e-6) / max(1 - p_max, 1e-6)) / 10.0,
@@ -264,6 +269,7 @@ def pool_features(cands: list[Candidate], hits: Sequence[Hit], lang: str, eviden
         # The cross-lingual case has no term evidence at all; its own slopes on what it does have.
         "xling_evidence": evidence if xling else 0.0,
         "xling_p": p_max if xling else 0.0,
+        "list_heading": list_heading,
     }
 
 

@@ -10,7 +10,7 @@ import pytest
 from core.contracts import Hit
 from service.answer import AnswerService, abstain_text
 from service.question import focus_terms, question_names, version_mismatch
-from service.reader import POOL_FEATURES, READER_FEATURES, announces, candidates, is_statement
+from service.reader import POOL_FEATURES, READER_FEATURES, announces, candidates, is_statement, pool_features
 from service.reader_model import DEFAULT_MODEL, ReaderModel
 from service.schemas import AskRequest, ChatTurn
 
@@ -161,3 +161,13 @@ def test_a_count_in_the_question_pins_the_announced_list(service: AnswerService)
 def test_sentences_that_hand_over_to_a_list(sentence: str, announcing: bool) -> None:
     assert announces(sentence) is announcing
 
+
+def test_list_heading_evidence_only_for_list_questions(service: AnswerService) -> None:
+    """A list question is backed by a heading that names it; the same words asked as a fact question are not."""
+    def feats(question: str) -> dict[str, float]:
+        ctx = service._prepare(AskRequest(question=question), "extractive")
+        cands, terms = service.read(ctx)
+        return pool_features(cands, ctx.result.hits, ctx.lang, ctx.result.evidence, ctx.result.dense_scores, terms)
+
+    assert feats("知的財産の保護の施策をすべて挙げて")["list_heading"] > 0.1
+    assert feats("知的財産の保護の施策は何年に始まりましたか")["list_heading"] == 0.0
