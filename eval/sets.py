@@ -76,8 +76,16 @@ REGISTRY: dict[str, EvalSet] = {
         EvalSet("dev", DATA / "dev.jsonl", None, "development set: tuning and CI gate (bundled plan)"),
         EvalSet("heldout", DATA / "heldout.jsonl", None, "written blind by another author; generalization only"),
         EvalSet("train", DATA / "train.jsonl", None, "training questions (bundled plan)"),
-        EvalSet("train-docs", DATA / "train_docs" / "university_ip_policy.jsonl", (DATA / "train_docs",),
-                "training questions over a second training document (HTML) with its own index"),
+        # Each training document in an index of its own, as bench/train_reader.py reads them.
+        EvalSet("train-docs", DATA / "train_docs" / "university_ip_policy.jsonl",
+                (DATA / "train_docs" / "university_ip_policy.html",),
+                "training questions over a second training document (university IP policy, HTML) with its own index"),
+        EvalSet("train-subsidy", DATA / "train_docs" / "city_foreign_filing_subsidy.jsonl",
+                (DATA / "train_docs" / "city_foreign_filing_subsidy.html",),
+                "training questions over a municipal subsidy call (HTML: tables, lists, FAQ) with its own index"),
+        EvalSet("train-report", DATA / "train_docs" / "trade_secret_report.jsonl",
+                (DATA / "train_docs" / "trade_secret_report.md",),
+                "training questions over a survey report (Markdown) with its own index"),
         EvalSet("guide", DATA / "guide" / "guide.jsonl", (DATA / "guide",), "startup IP guide (HTML) with its own index"),
     )
 }

@@ -25,20 +25,26 @@ def _keep_logging(monkeypatch: pytest.MonkeyPatch) -> None:
 
 # --- the registry --------------------------------------------------------------------------------------------------
 def test_registry_names_files_and_corpora() -> None:
-    assert list(REGISTRY) == ["dev", "heldout", "train", "train-docs", "guide"]
+    assert list(REGISTRY) == ["dev", "heldout", "train", "train-docs", "train-subsidy", "train-report", "guide"]
     assert REGISTRY["dev"].qa == DEFAULT_QA and REGISTRY["heldout"].qa == DATA / "heldout.jsonl"
     assert REGISTRY["train"].qa == DATA / "train.jsonl"
     assert REGISTRY["guide"].qa == DATA / "guide" / "guide.jsonl" and REGISTRY["guide"].corpus == (DATA / "guide",)
     assert all(REGISTRY[n].corpus is None for n in ("dev", "heldout", "train"))
     assert REGISTRY["dev"].missing() is None and REGISTRY["heldout"].missing() is None
-    assert REGISTRY["train-docs"].corpus == (DATA / "train_docs",) and REGISTRY["train-docs"].missing() is None
+    # Each training document is its own set over its own index (the way bench/train_reader.py reads them).
+    for name, doc in (("train-docs", "university_ip_policy.html"), ("train-subsidy", "city_foreign_filing_subsidy.html"),
+                      ("train-report", "trade_secret_report.md")):
+        s = REGISTRY[name]
+        assert s.corpus == (DATA / "train_docs" / doc,) and s.missing() is None
+        assert s.corpus_files() == [DATA / "train_docs" / doc]
 
 
 def test_resolve() -> None:
     assert [s.name for s in resolve(["heldout", "dev", "dev"])] == ["dev", "heldout"]  # registry order, no repeats
     assert [s.name for s in resolve(["all"])] == list(REGISTRY)
     assert [s.name for s in resolve(["dev", "ALL"])] == list(REGISTRY)
-    with pytest.raises(SetError, match="unknown set 'nope' \\(choose from dev, heldout, train, train-docs, guide, all\\)"):
+    names = "dev, heldout, train, train-docs, train-subsidy, train-report, guide, all"
+    with pytest.raises(SetError, match=f"unknown set 'nope' \\(choose from {names}\\)"):
         resolve(["dev", "nope"])
 
 
