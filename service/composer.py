@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 
 from core.contracts import Citation
-from service.reader import Candidate, announces
+from service.lists import announces
+from service.reader import Candidate
 
 _BULLET = re.compile(r"^(?:[-*+]\s*)?[・●○]\s*|^[-*+]\s+")
 

@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from core.contracts import Chunk, Hit
 from core.text import split_sentences
 from service.question import Evidence, QuestionTerms, asks_for_list
-from service.reader import Candidate, announces, is_item, is_statement
+from service.reader import Candidate, is_item, is_statement
 
 MAX_ITEMS = 8
 MAX_CHARS = 1200
-__all__ = ["announced_items", "asks_for_list", "enumerate_items", "stated_count", "trim"]
+__all__ = ["announced_items", "announces", "asks_for_list", "enumerate_items", "stated_count", "trim"]
 
 _COUNT_JA = re.compile(r"(\d+|[一二三四五六七八九十])\s*(?:つ(?!目)|項目|点(?!目)|本柱|分野|種類)")
 _COUNT_EN = re.compile(r"\b(two|three|four|five|six|seven|eight|\d+)\b", re.I)
@@ -140,6 +140,18 @@ def enumerate_items(question_terms: QuestionTerms, question: str, anchor: Candid
         start = next((i for i, s in enumerate(section) if s.start >= anchor.start), 0)
         return [_as_candidate(s, hit_for, rank) for s in (section[start:] + section[:start])[: min(limit, 5)]]
     return [anchor]
+
+
+# A sentence that hands over to what follows (「主な契約形態は次のとおりです。」, "as follows:"): it states nothing
+# itself; the list or table after it is the content.
+_ANNOUNCES = re.compile(
+    r"(?:次|以下|下記)の?(?:とおり|通り)|(?:次|以下|下記)の(?:[一-龥ァ-ヴー]{1,8})?(?:です|がある|があります|を(?:定め|設け))|"
+    r"[:：]\s*$|\bas follows\b|\bthe following\b|\bbelow\s*[.:]?\s*$",
+    re.I)
+
+
+def announces(sentence: str) -> bool:
+    return bool(_ANNOUNCES.search(sentence)) and not is_item(sentence)
 
 
 def announced_items(anchor: Candidate, chunks: list[Chunk], hits: list[Hit]) -> list[Candidate]:

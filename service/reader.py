@@ -80,18 +80,6 @@ def is_item(sentence: str) -> bool:
     return bool(_LIST_ITEM.match(sentence))
 
 
-# A sentence that hands over to what follows (「主な契約形態は次のとおりです。」, "as follows:"): it states nothing
-# itself; the list or table after it is the content.
-_ANNOUNCES = re.compile(
-    r"(?:次|以下|下記)の?(?:とおり|通り)|(?:次|以下|下記)の(?:[一-龥ァ-ヴー]{1,8})?(?:です|がある|があります|を(?:定め|設け))|"
-    r"[:：]\s*$|\bas follows\b|\bthe following\b|\bbelow\s*[.:]?\s*$",
-    re.I)
-
-
-def announces(sentence: str) -> bool:
-    return bool(_ANNOUNCES.search(sentence)) and not is_item(sentence)
-
-
 def candidates(hits: Sequence[Hit], en_alignment: dict[str, list[tuple[int, int, str]]],
                depth: int = CANDIDATE_HITS) -> list[Candidate]:
     """Every sentence of the first ``depth`` passages, with its neighbours in the passage as context."""
@@ -239,8 +227,7 @@ def pool_features(cands: list[Candidate], hits: Sequence[Hit], lang: str, eviden
     background = dense_scores[5:] or dense_scores[1:]
     lead = evidence - (sum(background) / len(background) if background else evidence)
     spread = float(np.std(dense_scores)) if len(dense_scores) > 2 else 0.0
-    # A list question is answered by a section, not by one sentence: how well the best heading above the top
-    # passages names what is asked stands in for the sentence evidence the single-fact features look for.
+    # A list is backed by a section, not one sentence: how well the best heading above the top passages names the ask.
     list_heading = max((terms.coverage(Evidence.of([h.section_path[d]])) for h in top[:3]
                         for d in range(len(h.section_path))), default=0.0) if terms.asks_list else 0.0
     return {

@@ -9,8 +9,9 @@ import pytest
 
 from core.contracts import Hit
 from service.answer import AnswerService, abstain_text
+from service.lists import announces
 from service.question import focus_terms, question_names, version_mismatch
-from service.reader import POOL_FEATURES, READER_FEATURES, announces, candidates, is_statement, pool_features
+from service.reader import POOL_FEATURES, READER_FEATURES, candidates, is_statement, pool_features
 from service.reader_model import DEFAULT_MODEL, ReaderModel
 from service.schemas import AskRequest, ChatTurn
 
