@@ -184,7 +184,7 @@ class AnswerService:
         following = lists.announced_items(anchor, self.engine.current.index.chunks, ctx.result.hits)
         if following:
             return lists.trim([anchor, *following]), None, True
-        if lists.asks_for_list(ctx.question):
+        if terms.asks_list:
             items = lists.enumerate_items(terms, ctx.question, anchor, self.engine.current.index.chunks,
                                           ctx.result.hits)
             if len(items) >= 2:

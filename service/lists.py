@@ -16,12 +16,11 @@ from dataclasses import dataclass
 
 from core.contracts import Chunk, Hit
 from core.text import split_sentences
-from service.question import Evidence, QuestionTerms, asks_for_list
+from service.question import Evidence, QuestionTerms
 from service.reader import Candidate, is_item, is_statement
 
 MAX_ITEMS = 8
 MAX_CHARS = 1200
-__all__ = ["announced_items", "announces", "asks_for_list", "enumerate_items", "stated_count", "trim"]
 
 _COUNT_JA = re.compile(r"(\d+|[一二三四五六七八九十])\s*(?:つ(?!目)|項目|点(?!目)|本柱|分野|種類)")
 _COUNT_EN = re.compile(r"\b(two|three|four|five|six|seven|eight|\d+)\b", re.I)

@@ -46,6 +46,8 @@ _LIST_ASK = re.compile(
     r"(?:\d+|[二三四五六七八九十])\s*(?:つ|項目|点|本柱|分野)の",
     re.I,
 )
+
+
 def asks_for_list(question: str) -> bool:
     return bool(_LIST_ASK.search(unicodedata.normalize("NFKC", question)))
 
