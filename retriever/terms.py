@@ -4,8 +4,11 @@ for IDF-weighted coverage (how much of what a question names does a sentence or 
 from __future__ import annotations
 
 import math
+import threading
 from collections import Counter
 from collections.abc import Iterable
+
+from retriever.lexicon import CrossLexicon
 
 
 class TermStats:
@@ -20,6 +23,17 @@ class TermStats:
             self.df_en.update(set(toks))
         # A term no passage contains gets the largest weight: it is what the question is about that the index lacks.
         self.max_idf = math.log((self.n + 1) / 0.5)
+        self._cross: CrossLexicon | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def cross(self) -> CrossLexicon:
+        """English stems → this index's Japanese terms (retriever/lexicon.py); built on first use (~1 s), since only
+        English questions over passages without a reference translation need it."""
+        with self._lock:
+            if self._cross is None:
+                self._cross = CrossLexicon(self.df_ja)
+            return self._cross
 
     def idf(self, term: str, lang: str = "ja") -> float:
         df = (self.df_en if lang == "en" else self.df_ja).get(term, 0)
