@@ -53,9 +53,9 @@ RESULTS = ROOT / "bench" / "results"
 POOL_SIGNS = {
     **{n: 1 for n in ("p_max", "p_logit", "p_type", "share", "evidence", "evidence_gap", "evidence_lead", "evidence_z",
                       "cov_best", "type_focus", "focus_best", "focus_near", "focus_pool", "xling_evidence", "xling_p",
-                      "list_heading")},
+                      "list_heading", "xling_focus")},
     **{n: -1 for n in ("unmatched", "unmatched_max", "unmatched_top", "numbers_missing", "names_missing",
-                       "edition_mismatch", "type_pool_miss", "type_best_miss")},
+                       "edition_mismatch", "type_pool_miss", "type_best_miss", "xling_unmatched")},
 }
 L2 = 1.0
 FOLDS = 5

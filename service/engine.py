@@ -67,6 +67,10 @@ class Engine:
                                       SentenceVectors(self.embedder, index.sentences))
                 self._error = None
                 log.info("index_loaded", chunks=len(index.chunks), path=str(index.path))
+                # The bilingual lexicon (~1 s to read) is built off the request path; a request that needs it first
+                # waits on the same lock instead of reading it a second time.
+                retriever = self._loaded.retriever
+                threading.Thread(target=lambda: retriever.term_stats.cross, name="ipqa-lexicon", daemon=True).start()
             except IndexProblem as exc:
                 self._error = str(exc)
                 log.warning("index_not_loaded", reason=str(exc))

@@ -17,6 +17,7 @@ from service.answer_types import expected_types, states_any
 from service.facts import named_terms, numbers
 
 _ASCII = re.compile(r"[A-Za-z0-9]+")
+_JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 
 
 # English function words and question frame words: general English, kept out of "what the question names".
@@ -198,18 +199,62 @@ class QuestionTerms:
         self.names = question_names(question)
         self.asks_list = asks_for_list(question)
         self.stats = stats
+        # An English question against Japanese text without a reference translation: its stems' dictionary
+        # translations among the index's terms (retriever/lexicon.py). Built lazily: most evidence has English.
+        self._cross: dict[str, tuple[frozenset[str], float]] | None = None
+        self.english_only = bool(self.en) and not _JAPANESE.search(question)
+
+    def cross_terms(self) -> dict[str, tuple[frozenset[str], float]]:
+        """English stem → (the Japanese terms that translate it, with the stem itself where the Japanese text uses it
+        as is: IPAS, AI; its weight). The weight is the IDF of the most common translation (how rare a passage
+        mentioning the concept is); a stem the dictionary knows but this index never uses gets the largest weight,
+        as an unseen Japanese term does; a stem it does not know (a name, a typo) counts only where it appears as is."""
+        if self._cross is None:
+            self._cross = self._translate() if self.english_only else {}
+        return self._cross
+
+    def _translate(self) -> dict[str, tuple[frozenset[str], float]]:
+        out: dict[str, tuple[frozenset[str], float]] = {}
+        cross = self.stats.cross
+        # Japanese text keeps ASCII words unstemmed (IPAS): the question's own spellings of each stem, too.
+        spelled: dict[str, set[str]] = {}
+        for word in _ASCII.findall(unicodedata.normalize("NFKC", self.question).lower()):
+            for stem in english_tokens(word):
+                spelled.setdefault(stem, set()).update({word, stem})
+        for stem in self.en:
+            forms = cross.translations(stem) | {w for w in spelled.get(stem, {stem}) if w in self.stats.df_ja}
+            if forms:
+                out[stem] = (frozenset(forms), min(self.stats.idf(f, "ja") for f in forms))
+            elif cross.knows(stem):
+                out[stem] = (frozenset(), self.stats.max_idf)
+        return out
+
+    def cross_coverage(self, ev: Evidence) -> float:
+        """IDF-weighted share of the English question's translatable stems whose translations ``ev`` mentions."""
+        terms = self.cross_terms()
+        total = sum(w for _, w in terms.values())
+        if total <= 0:
+            return 0.0
+        return sum(w for forms, w in terms.values() if forms & ev.ja) / total
 
     def coverage(self, ev: Evidence) -> float:
         cov = self.stats.coverage(self.ja, set(ev.ja), "ja") if ev.ja else 0.0
         if ev.en:
             cov = max(cov, self.stats.coverage(self.en, set(ev.en), "en"))
+        elif self.english_only and ev.ja:
+            cov = max(cov, self.cross_coverage(ev))
         return cov
 
     def _found(self, term: str, ev: Evidence) -> bool:
         if term in ev.ja or (not term.isascii() and term in ev.raw):
             return True
         stem = english_tokens(term)
-        return bool(stem) and stem[0] in ev.en
+        if not stem:
+            return False
+        if stem[0] in ev.en:
+            return True
+        forms = self.cross_terms().get(stem[0]) if self.english_only and not ev.en else None
+        return bool(forms and forms[0] & ev.ja)
 
     def focus_found(self, ev: Evidence) -> float:
         """Share of the focus terms present in the evidence (1 when the question has none)."""

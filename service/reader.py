@@ -2,9 +2,8 @@
 and the answerability model that decides from the whole candidate pool whether the documents answer at all.
 
 Features are properties any document and question have (retrieval score and rank, embedding similarity, IDF-weighted
-coverage of the question's terms, answer-type agreement, heading match); their weights are learned by
-``bench/train_reader.py`` on ``eval/data/train.jsonl`` and shipped as ``service/models/reader.json``. Nothing here
-is a list of words taken from a question set.
+coverage of the question's terms, through a bilingual dictionary for English over untranslated text, answer types,
+heading match); weights learned by ``bench/train_reader.py`` on training data only (service/models/reader.json).
 """
 
 from __future__ import annotations
@@ -34,10 +33,9 @@ READER_FEATURES: tuple[str, ...] = (
 )
 POOL_FEATURES: tuple[str, ...] = (
     "p_max", "p_logit", "p_type", "share", "evidence", "evidence_gap", "evidence_lead", "evidence_z", "cov_best",
-    "unmatched", "unmatched_max",
-    "unmatched_top", "numbers_missing", "names_missing", "edition_mismatch", "type_pool_miss",
+    "unmatched", "unmatched_max", "unmatched_top", "numbers_missing", "names_missing", "edition_mismatch", "type_pool_miss",
     "type_best_miss", "type_focus", "focus_best", "focus_near", "focus_pool", "xling", "xling_evidence", "xling_p",
-    "list_heading",
+    "xling_unmatched", "xling_focus", "list_heading",
 )
 
 # Titles, bylines and captions end without a sentence end; list items and links may still answer.
@@ -116,9 +114,8 @@ def featurize(lang: str, qvec: np.ndarray, cands: list[Candidate], vectors: Sent
         with_en = [i for i, c in enumerate(cands) if c.en]
         if with_en:
             sem_en = vectors.get([cands[i].en or "" for i in with_en]) @ qvec
-            # English-to-English cosines run higher than English-to-Japanese ones of the same meaning; sentences
-            # with no translation get this question's median gap, so a mixed pool compares meaning (the same
-            # correction as the retriever's English channel).
+            # English-to-English cosines run higher than English-to-Japanese ones of the same meaning; untranslated
+            # sentences get this question's median gap, so a mixed pool compares meaning (as the retriever does).
             gap = float(np.median(sem_en - sem[with_en]))
             for i, c in enumerate(cands):
                 if not c.en:
@@ -256,6 +253,9 @@ def pool_features(cands: list[Candidate], hits: Sequence[Hit], lang: str, eviden
         # The cross-lingual case has no term evidence at all; its own slopes on what it does have.
         "xling_evidence": evidence if xling else 0.0,
         "xling_p": p_max if xling else 0.0,
+        # Through the bilingual lexicon, with weights of their own (a dictionary misses more than shared words do).
+        "xling_unmatched": 1.0 - terms.cross_coverage(pool_ev) if xling and terms.cross_terms() else 0.0,
+        "xling_focus": focus_near if xling else 0.0,
         "list_heading": list_heading,
     }
 

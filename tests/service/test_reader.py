@@ -172,3 +172,36 @@ def test_list_heading_evidence_only_for_list_questions(service: AnswerService) -
 
     assert feats("知的財産の保護の施策をすべて挙げて")["list_heading"] > 0.1
     assert feats("知的財産の保護の施策は何年に始まりましたか")["list_heading"] == 0.0
+
+
+def test_english_question_terms_reach_untranslated_japanese_through_the_lexicon() -> None:
+    from retriever.terms import TermStats
+    from service.question import Evidence, QuestionTerms
+
+    stats = TermStats([["応募", "締め切り", "5", "月"], ["補助", "上限", "額"], ["天気", "東京"], ["ipas", "支援"]], [])
+    q = QuestionTerms("When is the application deadline?", stats)
+    assert q.english_only and "deadline" in q.cross_terms()
+    answer = Evidence.of(["応募の締め切りは5月30日です。"])
+    other = Evidence.of(["補助の上限額は100万円です。"])
+    assert q.coverage(answer) > q.coverage(other) == 0.0
+    assert q.focus_found(answer) == 1.0 and q.focus_found(other) == 0.0
+    # Evidence with an English reference text is compared in English, as before; the dictionary is not consulted.
+    translated = Evidence.of(["応募の締め切りは5月30日です。"], ["The deadline is 30 May."])
+    assert q.coverage(translated) == stats.coverage(q.en, set(translated.en), "en")
+    # An acronym the Japanese text keeps as is matches its own spelling (the stemmer would make "ipas" "ipa").
+    ipas = QuestionTerms("What does IPAS offer?", stats)
+    assert ipas.coverage(Evidence.of(["IPASは支援を行う。"])) > ipas.coverage(Evidence.of(["支援を行う。"])) == 0.0
+    # Japanese questions never translate.
+    assert QuestionTerms("応募の締め切りはいつ？", stats).cross_terms() == {}
+
+
+def test_cross_lingual_pool_feature_counts_words_no_passage_mentions(service: AnswerService) -> None:
+    """Over the plan with its translation hidden, an English question's translatable words are mostly found for a
+    question the plan answers, and mostly missing for one about something else."""
+    def unmatched(question: str) -> float:
+        ctx = service._prepare(AskRequest(question=question), "extractive")
+        hits = [h.model_copy(update={"text_en": None}) for h in ctx.result.hits]
+        cands, terms = service.read(ctx)
+        return pool_features(cands, hits, "en", ctx.result.evidence, ctx.result.dense_scores, terms)["xling_unmatched"]
+
+    assert unmatched("How much damage did piracy cause?") < unmatched("What will the weather be in Tokyo tomorrow?")
