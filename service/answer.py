@@ -180,16 +180,19 @@ class AnswerService:
         if not verdict.answerable:
             return [], f"not answered: {verdict.reason}", False
         anchor = max(cands, key=lambda c: c.rank_score)
+        chosen = select(self.reader, cands)
+        chunks = self.engine.current.index.chunks
         # The best sentence hands over to a list (「…は次のとおりです。」): the answer is that list, whatever was asked.
-        following = lists.announced_items(anchor, self.engine.current.index.chunks, ctx.result.hits)
-        if following:
-            return lists.trim([anchor, *following]), None, True
+        # So is a list whose announcement the reader chose beside the best sentence, an item of it.
+        for lead in [anchor, *(c for c in chosen if c is not anchor)]:
+            following = lists.announced_items(lead, chunks, ctx.result.hits)
+            if following and (lead is anchor or any(f.start == anchor.start for f in following)):
+                return lists.trim([lead, *following]), None, True
         if terms.asks_list:
-            items = lists.enumerate_items(terms, ctx.question, anchor, self.engine.current.index.chunks,
-                                          ctx.result.hits)
+            items = lists.enumerate_items(terms, ctx.question, anchor, chunks, ctx.result.hits)
             if len(items) >= 2:
                 return lists.trim(items), None, True
-        return select(self.reader, cands), None, False
+        return chosen, None, False
 
     def _extractive(self, ctx: _Context, notes: list[str]) -> Answer:
         t = time.perf_counter()

@@ -12,6 +12,7 @@ import re
 from core.contracts import Citation
 from service.lists import announces
 from service.reader import Candidate
+from service.verifier import NUMBERED_ITEM
 
 _BULLET = re.compile(r"^(?:[-*+]\s*)?[・●○]\s*|^[-*+]\s+")
 
@@ -55,7 +56,7 @@ def compose(chosen: list[Candidate], lang: str, as_list: bool = False) -> tuple[
         bullet = "- " if lang == "en" else "・"
         # A sentence announcing the list (「…は次のとおりです。」) introduces it rather than being one of its items.
         intro = 1 if chosen and announces(chosen[0].text) else 0
-        lines = lines[:intro] + [bullet + line for line in lines[intro:]]
+        lines = lines[:intro] + [line if NUMBERED_ITEM.match(line) else bullet + line for line in lines[intro:]]
     if lang == "en":
         lead = EN_LEAD if all(c.en for c in chosen) else EN_LEAD_JA_ONLY
         return lead + "\n" + ("\n" if as_list else " ").join(lines), list(citations.values())

@@ -143,10 +143,13 @@ def enumerate_items(question_terms: QuestionTerms, question: str, anchor: Candid
 
 # A sentence that hands over to what follows (「主な契約形態は次のとおりです。」, "as follows:"): it states nothing
 # itself; the list or table after it is the content.
+# Broad on purpose (「次の書類を添付してください」, 「次の5つの領域について尋ねた」): a sentence counts only when list items
+# follow it, so "the next …" in running prose answers nothing.
 _ANNOUNCES = re.compile(
-    r"(?:次|以下|下記)の?(?:とおり|通り)|(?:次|以下|下記)の(?:[一-龥ァ-ヴー]{1,8})?(?:です|がある|があります|を(?:定め|設け))|"
-    r"[:：]\s*$|\bas follows\b|\bthe following\b|\bbelow\s*[.:]?\s*$",
+    r"(?:次|以下|下記)の|以下に|[:：]\s*$|\bas follows\b|\bthe following\b|\bbelow\s*[.:]?\s*$",
     re.I)
+# A remark may sit between the announcement and its list (「…次の5つの領域について尋ねた。回答時間は平均25分であった。」).
+_MAX_GAP = 1
 
 
 def announces(sentence: str) -> bool:
@@ -162,9 +165,13 @@ def announced_items(anchor: Candidate, chunks: list[Chunk], hits: list[Hit]) -> 
     after = [s for s in _sentences(section) if s.start >= anchor.end]
     hit_for = {h.chunk_id: h for h in hits}
     items: list[Candidate] = []
+    gap = 0
     for s in after:
         if not is_item(s.text):
-            break
+            gap += 1
+            if items or gap > _MAX_GAP:
+                break
+            continue
         items.append(_as_candidate(s, hit_for, len(hits) + 1))
         if len(items) == MAX_ITEMS:
             break

@@ -23,7 +23,9 @@ _CLAIM = re.compile(r"[^。!?！？\[\n]*?(?:[。!?！？]+[」』)]*\s*|(?=\[))
 _EN_CLAIM_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z「\"'(])|(?<=\])\s+")
 
 Similarity = Callable[[str, str], float]
-_ITEM = re.compile(r"^(?:- |・)")
+# A numbered item (「1. 予約する。」, ①, "「1. …」" in an English answer) keeps its own number instead of a bullet.
+NUMBERED_ITEM = re.compile(r"^(?:\d{1,2}[.)]\s|[(（]\d{1,2}[)）]|[①-⑳]|「(?:\d{1,2}[.)]\s|[①-⑳]))")
+_ITEM = re.compile(r"^(?:- |・)|" + NUMBERED_ITEM.pattern)
 
 SEMANTIC_MIN = 0.83
 LEXICAL_MIN = 0.5

@@ -157,6 +157,8 @@ def test_a_count_in_the_question_pins_the_announced_list(service: AnswerService)
         ("The required documents are as follows.", True),
         ("応募締切は2025年5月30日です。", False),
         ("・次のとおり提出すること:", False),  # an item, not an introduction
+        ("完了報告書には、次の書類を添付してください。", True),
+        ("調査票は全24問で構成し、次の4つの領域について尋ねた。", True),
     ],
 )
 def test_sentences_that_hand_over_to_a_list(sentence: str, announcing: bool) -> None:

@@ -1,0 +1,78 @@
+"""Announced lists in a document the reader was not trained on: a remark between the announcement and its items, an
+announcement in any wording that list items follow, numbered steps, and an item answered together with its list."""
+
+from __future__ import annotations
+
+import pytest
+
+from service.answer import AnswerService
+from service.schemas import AskRequest
+from tests.service.test_any_document import _service
+
+REPORT = """# 地域ものづくり企業の技術情報管理 調査報告
+
+## 1. 調査の概要
+
+調査票は全24問で構成し、次の4つの領域について尋ねた。回答に要する時間は平均約15分であった。
+
+- 図面とノウハウの管理方法
+- 取引先との秘密保持契約
+- 従業員への教育の状況
+- 外部への相談の経験
+
+## 2. 相談窓口の利用
+
+技術情報相談窓口の利用の流れは次のとおりである。
+
+1. 電話で相談日時を予約する。
+2. 相談日の2営業日前までに、相談票をメールで送る。
+3. 相談当日は、担当の専門家が45分を目安に助言する。
+
+## 3. 報告
+
+事業が終わったときは、30日以内に完了報告書を提出してください。完了報告書には、次の書類を添付してください。
+
+- 支払を証明する書類の写し
+- 成果物の写真
+- 作業日誌の写し
+"""
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory: pytest.TempPathFactory) -> AnswerService:
+    tmp = tmp_path_factory.mktemp("lists")
+    doc = tmp / "report.md"
+    doc.write_text(REPORT, encoding="utf-8")
+    return _service(tmp, [doc])
+
+
+@pytest.mark.parametrize(
+    ("question", "items"),
+    [
+        ("調査票ではどのような領域について質問しましたか？", ["図面とノウハウ", "秘密保持契約", "教育の状況", "相談の経験"]),
+        ("完了報告書に添付する書類は何ですか？", ["支払を証明する書類", "成果物の写真", "作業日誌"]),
+        ("相談窓口を利用するときの流れを順番に教えてください。", ["予約する", "相談票をメール", "45分"]),
+    ],
+)
+def test_announced_list_is_answered_whole(report: AnswerService, question: str, items: list[str]) -> None:
+    a = report.ask(AskRequest(question=question))
+    assert not a.abstained, a.notes
+    lines = a.answer.splitlines()
+    # One item a line, each cited.
+    for item in items:
+        assert sum(item in line and "[1]" in line for line in lines) == 1, (item, a.answer)
+    assert len(lines) >= len(items)
+
+
+def test_english_question_gets_the_japanese_list(report: AnswerService) -> None:
+    a = report.ask(AskRequest(question="Which documents must be attached to the completion report?"))
+    assert not a.abstained, a.notes
+    for item in ["支払を証明する書類", "成果物の写真", "作業日誌"]:
+        assert any(item in line and line.startswith("- 「") for line in a.answer.splitlines()), a.answer
+
+
+def test_numbered_steps_keep_their_numbers(report: AnswerService) -> None:
+    a = report.ask(AskRequest(question="相談窓口を利用するときの流れを順番に教えてください。"))
+    assert "1. 電話で相談日時を予約する。[1]" in a.answer.splitlines()
+    assert not any(line.startswith("・1.") for line in a.answer.splitlines())
+
