@@ -8,6 +8,7 @@ import threading
 import unicodedata
 from collections.abc import Callable
 from functools import lru_cache
+from typing import Any
 
 _ASCII_WORD = re.compile(r"[a-z0-9]+(?:[.\-'][a-z0-9]+)*")
 _JA_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff々〆ー]+")
@@ -31,12 +32,18 @@ def _ascii_tokens(text: str) -> list[str]:
     return [w for w in _ASCII_WORD.findall(text) if w not in EN_STOPWORDS]
 
 
+@lru_cache(maxsize=1)
+def _snowball() -> Any:
+    import snowballstemmer
+
+    return snowballstemmer.stemmer("english")
+
+
+@lru_cache(maxsize=100_000)
 def _en_stem(word: str) -> str:
-    """A light English stemmer for the reference-translation channel: plural and common suffixes only."""
-    for suf in ("ations", "ation", "ments", "ment", "ings", "ing", "ies", "es", "s", "ed"):
-        if word.endswith(suf) and len(word) - len(suf) >= 3:
-            return word[: -len(suf)] + ("y" if suf == "ies" else "")
-    return word
+    """English stems (Snowball/Porter2): "selected" and "selection", "eligible" and "eligibility" meet, which a
+    plural-only stemmer misses when a question and a dictionary gloss word the same idea differently."""
+    return str(_snowball().stemWord(word))
 
 
 def english_tokens(text: str) -> list[str]:
