@@ -22,12 +22,15 @@ from service.state import AppState
 
 def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     state = AppState.build(settings, engine)
+    state.engine.on_load(state.engine.warm_lexicon)  # a re-index or a build published by another worker
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         # Index and embedder are loaded once, before the first request (unless the caller loaded them already).
         if not state.engine.ready:
-            state.engine.load()
+            state.engine.load()  # its on_load listener warms the lexicon
+        else:
+            state.engine.warm_lexicon()
         yield
 
     app = FastAPI(title="ipqa", version="0.1.0", lifespan=lifespan)

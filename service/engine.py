@@ -67,10 +67,6 @@ class Engine:
                                       SentenceVectors(self.embedder, index.sentences))
                 self._error = None
                 log.info("index_loaded", chunks=len(index.chunks), path=str(index.path))
-                # The bilingual lexicon (~1 s to read) is built off the request path; a request that needs it first
-                # waits on the same lock instead of reading it a second time.
-                retriever = self._loaded.retriever
-                threading.Thread(target=lambda: retriever.term_stats.cross, name="ipqa-lexicon", daemon=True).start()
             except IndexProblem as exc:
                 self._error = str(exc)
                 log.warning("index_not_loaded", reason=str(exc))
@@ -78,6 +74,15 @@ class Engine:
                 return
         for listener in self._listeners:
             listener()
+
+    def warm_lexicon(self) -> None:
+        """Read the bilingual lexicon for the loaded index (~1 s) off the request path; a request that needs it
+        first waits on its lock instead of reading it again. Not a daemon thread: a process that exits meanwhile
+        (a CLI error) would otherwise be torn down inside Sudachi's native code and abort."""
+        loaded = self._loaded
+        if loaded is not None:
+            stats = loaded.retriever.term_stats
+            threading.Thread(target=lambda: stats.cross, name="ipqa-lexicon").start()
 
     def follow_published(self) -> None:
         """Load a build published since ours, at most one check per ``index_follow_seconds``.

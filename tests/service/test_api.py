@@ -84,3 +84,25 @@ def test_documents(client: TestClient) -> None:
     assert first["title"] and first["chars"] > 1000 and first["file"].endswith((".md", ".txt"))
     assert "source" not in first and "/" not in first["file"]
     assert "/work" not in client.get("/v1/documents").text
+
+
+def test_the_server_reads_the_bilingual_lexicon_off_the_request_path(built_settings) -> None:  # type: ignore[no-untyped-def]
+    """A server starts reading the lexicon when its index loads, so the first English question about an untranslated
+    document does not wait a second for it; the thread is not a daemon (see Engine.warm_lexicon)."""
+    import threading
+    import time
+
+    from fastapi.testclient import TestClient
+
+    from service.api import create_app
+    from service.engine import Engine
+
+    engine = Engine(built_settings)
+    app = create_app(built_settings, engine)
+    with TestClient(app):
+        stats = engine.current.retriever.term_stats
+        deadline = time.monotonic() + 30
+        while stats._cross is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert stats._cross is not None
+    assert not any(t.name == "ipqa-lexicon" and t.daemon for t in threading.enumerate())
