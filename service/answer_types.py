@@ -66,9 +66,13 @@ _ASKS: dict[str, re.Pattern[str]] = {
 # Evidence side: how each kind of fact is written.
 _SHARE = r"\d[\d.]*\s*(?:%|パーセント|割)|半分|半数|\bhalf\b|\bpercent\b"
 _STATES: dict[str, re.Pattern[str]] = {
+    # A deadline is often written relative to an event (「発表の60日前まで」, 「完了から30日以内」, "within 30 days").
     "date": re.compile(
         rf"\d{{4}}\s*年|\d{{1,2}}\s*月\s*\d{{1,2}}\s*日|\d{{1,2}}\s*月|令和\s*\d+|平成\s*\d+|年度|\b(?:19|20)\d\d\b|"
-        rf"\b(?:{_MONTHS_EN})\b|\d{{1,2}}/\d{{1,2}}",
+        rf"\b(?:{_MONTHS_EN})\b|\d{{1,2}}/\d{{1,2}}|"
+        r"\d+\s*(?:営業日|日|週間?|か月|ヶ月|カ月|年)\s*(?:前|後|以内|以降|まで|経過)|月末|年度末|翌月|翌日|当日|"
+        r"\b(?:within|before|after|prior to)\s+\d+\s+(?:business\s+|working\s+)?(?:days?|weeks?|months?|years?)\b|"
+        r"\b\d+\s+(?:business\s+|working\s+)?(?:days?|weeks?|months?)\s+(?:before|after|prior)\b",
         re.I),
     "amount": re.compile(r"\d[\d,.]*\s*(?:兆|億|万|千)?\s*円|\byen\b|[$¥€£]\s*\d|\d\s*(?:ドル|dollars?|euros?)", re.I),
     "rate": re.compile(_SHARE + r"|\d+\s*分の\s*\d+", re.I),

@@ -49,6 +49,12 @@ def test_question_types_come_from_interrogatives(question: str, types: set[str])
         ("特許庁が実施している知財アクセラレーションプログラム", "who", True),
         ("電話:012-555-0184", "contact", True),
         ("知財支援を推進する。", "date", False),
+        # A deadline relative to an event answers "by when" as well as a calendar date does.
+        ("届出書は学会発表の60日前までに提出してください。", "date", True),
+        ("事業完了の日から30日以内に報告する。", "date", True),
+        ("Submit the report within 30 days of completion.", "date", True),
+        ("相談日の3営業日前までに申し込む。", "date", True),
+        ("2年目の課題を整理する。", "date", False),
     ],
 )
 def test_evidence_states_a_fact_of_the_type(text: str, kind: str, stated: bool) -> None:
