@@ -49,7 +49,8 @@ _ASKS: dict[str, re.Pattern[str]] = {
         r"\bwhat is the name of\b|\bname of the\b",
         re.I),
     "duration": re.compile(
-        r"何年間|何か月|何ヶ月|何カ月|何日間|何週間|どのくらいの期間|期間は|\bhow long\b|\bfor how many (?:years|months)\b",
+        r"何年間|何か月|何ヶ月|何カ月|何日間|何週間|何日以内|何営業日|何分|どのくらいの期間|期間は|\bhow long\b|"
+        r"\bhow many (?:business |working )?(?:years|months|weeks|days|hours|minutes)\b",
         re.I),
     "contact": re.compile(
         r"電話番号|連絡先|問い?合わせ先|問合せ先|メールアドレス|窓口|"
@@ -90,8 +91,8 @@ _STATES: dict[str, re.Pattern[str]] = {
         r"Organi[sz]ation|University|Bureau|Cabinet|Government)\b|\b(?:Mr|Ms|Mrs|Dr|Prof)\.?\s+[A-Z]"),
     "person": re.compile(r"[一-龥]{1,4}\s*(?:氏|さん|教授)|\b(?:Mr|Ms|Mrs|Dr|Prof)\.?\s+[A-Z]"),
     "duration": re.compile(
-        r"\d[\d.]*\s*(?:年間|か月|ヶ月|カ月|箇月|日間|週間|時間)|\d[\d.]*\s*(?:years?|months?|weeks?|days?|hours?)\b|"
-        r"\d+\s*年(?:以内|まで)",
+        r"\d[\d.]*\s*(?:年間|か月|ヶ月|カ月|箇月|日間|週間|時間)|\d[\d.]*\s*(?:years?|months?|weeks?|days?|hours?|minutes?)\b|"
+        r"\d+\s*(?:営業日|日|週|か月|ヶ月|カ月|年)\s*(?:以内|以上|前|後|まで|程度|ほど)|\d+\s*分(?!の)",
         re.I),
     "contact": re.compile(
         r"\d{2,4}-\d{2,4}-\d{3,4}|[\w.+-]+@[\w-]+\.[\w.]+|https?://\S+|電話|TEL|窓口|相談室|問い?合わせ", re.I),

@@ -20,6 +20,9 @@ from service.answer_types import expected_types, states
         ("今の日本の首相は誰？", {"person"}),
         ("知的財産戦略本部のトップは誰ですか？", {"who"}),  # the office answers it
         ("How long does the mentoring last?", {"duration"}),
+        # A span counted in days is a duration (answered by 「30日以内」), and still a count.
+        ("Within how many days is the decision made?", {"duration", "count"}),
+        ("面談は何分くらいですか", {"duration"}),
         ("問い合わせ先の電話番号を教えて", {"contact"}),
         ("Where is the consultation room?", {"place"}),
         ("違反した場合の罰則は？", {"penalty"}),
@@ -55,6 +58,9 @@ def test_question_types_come_from_interrogatives(question: str, types: set[str])
         ("Submit the report within 30 days of completion.", "date", True),
         ("相談日の3営業日前までに申し込む。", "date", True),
         ("2年目の課題を整理する。", "date", False),
+        ("担当者による事前面談(約60分)を受ける。", "duration", True),
+        ("受理から30日以内に判断する。", "duration", True),
+        ("助成率は3分の2以内です。", "duration", False),
     ],
 )
 def test_evidence_states_a_fact_of_the_type(text: str, kind: str, stated: bool) -> None:
