@@ -38,8 +38,8 @@ POOL_FEATURES: tuple[str, ...] = (
     "xling_unmatched", "xling_focus", "list_heading",
 )
 
-# Titles, bylines and captions end without a sentence end; list items and links may still answer.
-_STATEMENT_END = re.compile(r"[。．！？!?][」』）)\]]*\s*$|[.!?]\s*$")
+# Titles, bylines, captions and questions (an FAQ's 「Q. …ますか?」) state nothing; list items and links may answer.
+_STATEMENT_END = re.compile(r"[。．！!][」』）)\]]*\s*$|[.!]\s*$")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+]\s*|[・●○◆■◇□▪|]|\(?\d{1,2}[).]\s|[①-⑳]|[(（][一二三四五六七八九十\d]+[)）])")
 _LINK = re.compile(r"https?://|[\w.+-]+@[\w-]+\.")
 

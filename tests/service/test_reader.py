@@ -29,6 +29,8 @@ SENTENCE = "特許庁はIPASの利便性の向上を通して、スタートア�
     (TITLE, False),
     (BYLINE, False),
     ("図1 「知的財産推進計画2024」構成", False),
+    ("Q. 今年度不採択だった案件を、来年度もう一度申請できますか?", False),  # a question states nothing
+    ("Can a founder apply before incorporating?", False),
 ])
 def test_is_statement(text: str, statement: bool) -> None:
     assert is_statement(text) is statement
