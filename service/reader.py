@@ -250,7 +250,7 @@ def pool_features(cands: list[Candidate], hits: Sequence[Hit], lang: str, eviden
         "focus_near": 0.0 if xling else focus_near,
         "focus_pool": 0.0 if xling else terms.focus_found(pool_ev),
         "xling": float(xling),
-        # The cross-lingual case has no term evidence at all; its own slopes on what it does have.
+        # The cross-lingual case shares no words with its evidence; its own slopes on what it does have.
         "xling_evidence": evidence if xling else 0.0,
         "xling_p": p_max if xling else 0.0,
         # Through the bilingual lexicon, with weights of their own (a dictionary misses more than shared words do).
