@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import gzip
 import re
-import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from functools import lru_cache
@@ -22,7 +21,6 @@ LEXICON_PATH = Path(__file__).parent / "data" / "ja_en_lexicon.tsv.gz"
 KNOWN_STEMS = "#stems"  # the key of the file's first line: every English stem the dictionary knows
 # A compound the dictionary lacks (海外展開規模) is glossed by its short-unit parts (海外, 展開, 規模).
 _KANJI = re.compile(r"[\u3400-\u9fff]")
-_lock = threading.Lock()
 
 
 def read_lexicon(path: Path, wanted: set[str]) -> tuple[dict[str, tuple[str, ...]], frozenset[str]]:
@@ -62,8 +60,7 @@ class CrossLexicon:
         parts: dict[str, list[str]] = {}
         for term in terms:
             if split is not None and len(term) >= 3 and _KANJI.search(term):
-                with _lock:
-                    parts[term] = [p for p in split(term) if p != term]
+                parts[term] = [p for p in split(term) if p != term]  # the tokenizer serialises its own calls
         wanted = terms | {p for ps in parts.values() for p in ps}
         lex, self.known = read_lexicon(path, wanted)
         rev: dict[str, set[str]] = defaultdict(set)

@@ -28,8 +28,8 @@ class TermStats:
 
     @property
     def cross(self) -> CrossLexicon:
-        """English stems → this index's Japanese terms (retriever/lexicon.py); built on first use (~1 s), since only
-        English questions over passages without a reference translation need it."""
+        """English stems → this index's Japanese terms (retriever/lexicon.py); built on first use (0.3 s for the
+        plan's index; a server does it while starting), since only English questions need it."""
         with self._lock:
             if self._cross is None:
                 self._cross = CrossLexicon(self.df_ja)
