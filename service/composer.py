@@ -12,12 +12,10 @@ import re
 from core.contracts import Citation
 from service.lists import announces
 from service.reader import Candidate
-from service.verifier import NUMBERED_ITEM
+from service.verifier import EN_LEAD, EN_LEAD_JA_ONLY, NUMBERED_ITEM
 
 _BULLET = re.compile(r"^(?:[-*+]\s*)?[・●○]\s*|^[-*+]\s+")
 
-EN_LEAD = "According to the document (unofficial reference translation of the Japanese text):"
-EN_LEAD_JA_ONLY = "The document says (Japanese original):"
 
 
 def display_text(sentence: str) -> str:

@@ -23,6 +23,10 @@ _CLAIM = re.compile(r"[^。!?！？\[\n]*?(?:[。!?！？]+[」』)]*\s*|(?=\[))
 _EN_CLAIM_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z「\"'(])|(?<=\])\s+")
 
 Similarity = Callable[[str, str], float]
+# The leads the composer puts before English answers: framing, never a claim to check (the first is 82 characters,
+# over the length a generic lead-in may have, and was being removed as "unsupported").
+EN_LEAD = "According to the document (unofficial reference translation of the Japanese text):"
+EN_LEAD_JA_ONLY = "The document says (Japanese original):"
 # A numbered item (「1. 予約する。」, ①, "「1. …」" in an English answer) keeps its own number instead of a bullet.
 NUMBERED_ITEM = re.compile(r"^(?:\d{1,2}[.)]\s|[(（]\d{1,2}[)）]|[①-⑳]|「(?:\d{1,2}[.)]\s|[①-⑳]))")
 _ITEM = re.compile(r"^(?:- |・)|" + NUMBERED_ITEM.pattern)
@@ -92,6 +96,8 @@ def parse_claims(answer: str) -> list[Claim]:
 def _is_framing(text: str) -> bool:
     """Lead-ins such as "According to the plan:" state nothing that needs a source."""
     t = text.strip()
+    if t in (EN_LEAD, EN_LEAD_JA_ONLY):
+        return True
     return len(t) <= 80 and t.endswith((":", "：")) and not unsupported_numbers(t, "") and not named_terms(t)
 
 
