@@ -8,9 +8,9 @@ https://www.edrdg.org/edrdg/licence.html) as compiled into SQLite by the PyPI pa
 
 Written: ``retriever/data/ja_en_lexicon.tsv.gz``, one line per Japanese headword (kanji or kana form),
 ``form<TAB>stem stem …``, after a first line listing every stem. The stems are the project's own English tokens
-(retriever.tokenize.english_tokens: lowercase, stopwords out, light stemming) of the glosses of the entry's first
-senses. Nothing here is chosen by
-looking at a question set: every entry of the dictionary is kept, cut by the same rules.
+(retriever.tokenize.english_tokens: lowercase, stopwords out, Snowball stems) of the glosses of the entry's first
+senses. Nothing here is chosen by looking at a question set: every entry of the dictionary is kept, cut by the same
+rules.
 """
 
 from __future__ import annotations

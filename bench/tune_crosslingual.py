@@ -28,9 +28,8 @@ from core.settings import Settings  # noqa: E402
 from core.text import canon  # noqa: E402
 from eval.dataset import QAItem, load_qa  # noqa: E402
 from ingest import LoadedIndex, ingest, load_index  # noqa: E402
-from retriever import hybrid  # noqa: E402
 from retriever.fusion import score_mix  # noqa: E402
-from retriever.hybrid import HybridRetriever, RetrieverConfig  # noqa: E402
+from retriever.hybrid import DEFAULT_WEIGHTS_EN, HybridRetriever, RetrieverConfig  # noqa: E402
 from retriever.query import clean_query  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
@@ -80,15 +79,14 @@ def main() -> int:
         retriever = HybridRetriever(index, embedder, RetrieverConfig())
         texts = [canon(c.text) for c in retriever.chunks]
         qs = [it for it in items if it.lang == "en" and it.answerable]
-        set_ranks: dict[str, list[int | None]] = {"dense only": [], "shipped": []}
+        set_ranks: dict[str, list[int | None]] = {"dense only": []}
         for it in qs:
             q = clean_query(it.question, 2000)
             base, _ = retriever.channels(q, "en", 50)
             for cap in CAPS:
-                hybrid.MAX_TRANSLATIONS = cap
-                lex = retriever._lexical.search(retriever.translate_query(q), 50)
+                lex = retriever._lexical.search(retriever.translate_query(q, cap), 50)
                 for w in WEIGHTS:
-                    fused = score_mix({**base, "lexical_x": lex}, {**hybrid.DEFAULT_WEIGHTS_EN, "lexical_x": w})
+                    fused = score_mix({**base, "lexical_x": lex}, {**DEFAULT_WEIGHTS_EN, "lexical_x": w})
                     ranks[cap][w].append(first_rank(fused, texts, it.gold_quotes))
             set_ranks["dense only"].append(first_rank(score_mix(base, {"dense": 1.0}), texts, it.gold_quotes))
         per_set[name] = {k: summary(v) for k, v in set_ranks.items()}

@@ -216,14 +216,14 @@ class HybridRetriever:
         return SearchResult(q, lang, hits, evidence, evidence >= self.config.min_evidence,
                             {k_: round(v, 2) for k_, v in timings.items()}, qvec, [s for _, s in best])
 
-    def translate_query(self, query: str) -> list[str]:
-        """The Japanese index terms that translate the English query's words (retriever/lexicon.py), rarest first
-        (at most ``MAX_TRANSLATIONS`` of them per word when that is set)."""
+    def translate_query(self, query: str, max_translations: int | None = MAX_TRANSLATIONS) -> list[str]:
+        """The Japanese index terms that translate the English query's words (retriever/lexicon.py), rarest first,
+        at most ``max_translations`` of them per word when that is set."""
         cross = self.term_stats.cross
         out: list[str] = []
         for stem in dict.fromkeys(english_tokens(query)):
             forms = sorted(cross.translations(stem), key=lambda f: (-self.term_stats.idf(f), f))
-            out += forms[:MAX_TRANSLATIONS]
+            out += forms[:max_translations]
         return out
 
     def embed_query(self, query: str) -> np.ndarray:

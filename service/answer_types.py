@@ -66,12 +66,14 @@ _ASKS: dict[str, re.Pattern[str]] = {
 
 # Evidence side: how each kind of fact is written.
 _SHARE = r"\d[\d.]*\s*(?:%|パーセント|割)|半分|半数|\bhalf\b|\bpercent\b"
+# A span counted to or from an event (「60日前まで」, 「30日以内」): a deadline as much as a duration.
+_SPAN_UNIT = r"(?:営業日|日|週間?|か月|ヶ月|カ月|年)"
 _STATES: dict[str, re.Pattern[str]] = {
     # A deadline is often written relative to an event (「発表の60日前まで」, 「完了から30日以内」, "within 30 days").
     "date": re.compile(
         rf"\d{{4}}\s*年|\d{{1,2}}\s*月\s*\d{{1,2}}\s*日|\d{{1,2}}\s*月|令和\s*\d+|平成\s*\d+|年度|\b(?:19|20)\d\d\b|"
         rf"\b(?:{_MONTHS_EN})\b|\d{{1,2}}/\d{{1,2}}|"
-        r"\d+\s*(?:営業日|日|週間?|か月|ヶ月|カ月|年)\s*(?:前|後|以内|以降|まで|経過)|月末|年度末|翌月|翌日|当日|"
+        rf"\d+\s*{_SPAN_UNIT}\s*(?:前|後|以内|以降|まで|経過)|月末|年度末|翌月|翌日|当日|"
         r"\b(?:within|before|after|prior to)\s+\d+\s+(?:business\s+|working\s+)?(?:days?|weeks?|months?|years?)\b|"
         r"\b\d+\s+(?:business\s+|working\s+)?(?:days?|weeks?|months?)\s+(?:before|after|prior)\b",
         re.I),
@@ -92,7 +94,7 @@ _STATES: dict[str, re.Pattern[str]] = {
     "person": re.compile(r"[一-龥]{1,4}\s*(?:氏|さん|教授)|\b(?:Mr|Ms|Mrs|Dr|Prof)\.?\s+[A-Z]"),
     "duration": re.compile(
         r"\d[\d.]*\s*(?:年間|か月|ヶ月|カ月|箇月|日間|週間|時間)|\d[\d.]*\s*(?:years?|months?|weeks?|days?|hours?|minutes?)\b|"
-        r"\d+\s*(?:営業日|日|週|か月|ヶ月|カ月|年)\s*(?:以内|以上|前|後|まで|程度|ほど)|\d+\s*分(?!の)",
+        rf"\d+\s*{_SPAN_UNIT}\s*(?:以内|以上|前|後|まで|程度|ほど)|\d+\s*分(?!の)",
         re.I),
     "contact": re.compile(
         r"\d{2,4}-\d{2,4}-\d{3,4}|[\w.+-]+@[\w-]+\.[\w.]+|https?://\S+|電話|TEL|窓口|相談室|問い?合わせ", re.I),

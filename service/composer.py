@@ -17,7 +17,6 @@ from service.verifier import EN_LEAD, EN_LEAD_JA_ONLY, NUMBERED_ITEM
 _BULLET = re.compile(r"^(?:[-*+]\s*)?[・●○]\s*|^[-*+]\s+")
 
 
-
 def display_text(sentence: str) -> str:
     return _BULLET.sub("", sentence).strip()
 
