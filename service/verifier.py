@@ -110,7 +110,9 @@ def _lexical_coverage(claim: str, evidence: str) -> float:
 
 
 def supports(claim: str, cit: Citation, similarity: Similarity | None) -> bool:
-    evidence = cit.text + "\n" + (cit.text_en or "")
+    # The passage's headings are document text too: a list item is labelled with its sub-section's name
+    # ("6.2 支援内容"), whose number the passage body need not repeat.
+    evidence = "\n".join([*cit.section_path, cit.text, cit.text_en or ""])
     if unsupported_numbers(claim, evidence):
         return False
     ev_terms = {t.upper() for t in named_terms(evidence)}

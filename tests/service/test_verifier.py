@@ -49,6 +49,19 @@ def test_wrong_number_is_unsupported_even_if_similar(claim: str) -> None:
     assert not supports(claim, cit(1, PIRACY, PIRACY_EN), lambda a, b: 0.99)
 
 
+@pytest.mark.parametrize("claim", [
+    "- \"6.2 支援内容\": 「本学保有特許の優先的なライセンス(設立後3年間は契約一時金を免除)」",
+    "・6.2 支援内容: 本学保有特許の優先的なライセンス(設立後3年間は契約一時金を免除)",
+])
+def test_a_list_item_labelled_with_its_numbered_heading_is_supported(claim: str) -> None:
+    # The heading's "6.2" is document text (the passage's section path), not a figure the answer invented.
+    text = "・本学保有特許の優先的なライセンス(設立後3年間は契約一時金を免除)"
+    c = Citation(n=1, chunk_id="c1", doc_id="d", section_path=["6. 支援", "6.2 支援内容"], quote=text, start=0,
+                 end=len(text), text=text)
+    assert supports(claim, c, no_similarity)
+    assert not supports(claim.replace("6.2", "6.4"), c, no_similarity)
+
+
 def test_wrong_acronym_is_unsupported() -> None:
     assert not supports("特許庁はWIPOの利便性の向上を通して支援を推進する。", cit(1, IPAS), lambda a, b: 0.99)
 
