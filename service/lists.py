@@ -90,6 +90,30 @@ def _section_for(question_terms: QuestionTerms, paths: list[list[str]]) -> list[
     return list(chosen)
 
 
+def _narrow(question_terms: QuestionTerms, prefix: list[str], doc: list[Chunk], hits: list[Hit]) -> list[str]:
+    """The one sub-section the question names, when its heading alone names it and either the retriever ranks it
+    above its siblings or it is itself a list (「スタートアップ向けの支援」 under "6. …スタートアップ支援" → the bullets
+    of "6.2 支援内容", not one sentence from each of its sibling sub-sections). A heading match alone is weak:
+    「（3）知的財産の活用の柱」 names the pillar 標準の戦略的活用 by the word the whole section shares; that pillar opens
+    with prose and the retriever ranks another first, so the pillars stay the items."""
+    while prefix:
+        depth = len(prefix)
+        children: dict[str, list[Chunk]] = {}
+        for c in doc:
+            if c.section_path[:depth] == prefix and len(c.section_path) > depth:
+                children.setdefault(c.section_path[depth], []).append(c)
+        named = [h for h in children if question_terms.coverage(Evidence.of([h])) > 0]
+        if len(children) < 2 or len(named) != 1:
+            return prefix
+        first_ranked = next((h.section_path[depth] for h in hits
+                             if list(h.section_path[:depth]) == prefix and len(h.section_path) > depth), None)
+        opening = next((s for s in _sentences(children[named[0]]) if is_statement(s.text)), None)
+        if named[0] != first_ranked and not (opening is not None and is_item(opening.text)):
+            return prefix
+        prefix = [*prefix, named[0]]
+    return prefix
+
+
 def enumerate_items(question_terms: QuestionTerms, question: str, anchor: Candidate, chunks: list[Chunk],
                     hits: list[Hit]) -> list[Candidate]:
     """The items of the enumeration that answers ``question``, anchored at the reader's best sentence."""
@@ -104,6 +128,7 @@ def enumerate_items(question_terms: QuestionTerms, question: str, anchor: Candid
         prefix = path  # the best sentence announces the list (「4つの項目を…挙げている」): its section holds it
     else:
         prefix = _section_for(question_terms, [path] + [list(h.section_path) for h in hits[:3]])
+    prefix = _narrow(question_terms, prefix, doc, hits)
     depth = len(prefix)
 
     # 1. Sub-sections of the section the question names: the first statement of each.

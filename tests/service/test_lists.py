@@ -28,7 +28,26 @@ REPORT = """# 地域ものづくり企業の技術情報管理 調査報告
 2. 相談日の2営業日前までに、相談票をメールで送る。
 3. 相談当日は、担当の専門家が45分を目安に助言する。
 
-## 3. 報告
+## 3. 起業支援
+
+本センターは、地域の技術を生かして起業する方を支援しています。
+
+### 3.1 認定要件
+
+- 市内に事業所を置くこと
+- 事業計画書の審査で承認を受けること
+
+### 3.2 支援内容
+
+- 試作費の助成(上限200万円)
+- 共同オフィスへの入居
+- 専門家による無料相談
+
+### 3.3 報告義務
+
+認定企業は、毎年6月に事業報告書を提出してください。
+
+## 4. 報告
 
 事業が終わったときは、30日以内に完了報告書を提出してください。完了報告書には、次の書類を添付してください。
 
@@ -69,6 +88,18 @@ def test_english_question_gets_the_japanese_list(report: AnswerService) -> None:
     assert not a.abstained, a.notes
     for item in ["支払を証明する書類", "成果物の写真", "作業日誌"]:
         assert any(item in line and line.startswith("- 「") for line in a.answer.splitlines()), a.answer
+
+
+@pytest.mark.parametrize("question", ["起業する人向けの支援ってどんなのがある？全部知りたい",
+                                      "What kinds of support are offered to people starting a company?"])
+def test_the_one_sub_section_the_question_names_is_the_list(report: AnswerService, question: str) -> None:
+    # "3.2 支援内容" is the only sub-section whose heading names the ask, and it is a list: its items are the answer,
+    # not one sentence from each sibling sub-section.
+    a = report.ask(AskRequest(question=question))
+    assert not a.abstained, a.notes
+    for item in ["試作費の助成", "共同オフィス", "無料相談"]:
+        assert item in a.answer, a.answer
+    assert "事業計画書" not in a.answer and "事業報告書" not in a.answer, a.answer
 
 
 def test_numbered_steps_keep_their_numbers(report: AnswerService) -> None:
