@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from core.contracts import Chunk, Hit
 from core.text import split_sentences
 from service.question import Evidence, QuestionTerms
-from service.reader import Candidate, is_item, is_statement
+from service.reader import Candidate
+from service.statements import is_item, is_statement
 
 MAX_ITEMS = 8
 MAX_CHARS = 1200

@@ -9,7 +9,6 @@ heading match); weights learned by ``bench/train_reader.py`` on training data on
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -21,6 +20,7 @@ from service.answer_types import states_any
 from service.facts import named_terms, numbers
 from service.question import Evidence, QuestionTerms, bigram_set, en_set, states_type, version_mismatch
 from service.reader_model import ReaderModel
+from service.statements import is_item, is_statement
 from service.vectors import SentenceVectors
 
 # Sentences of the first five passages (the default k): deeper hits are rarely the answer and cost embedding time.
@@ -37,12 +37,6 @@ POOL_FEATURES: tuple[str, ...] = (
     "type_best_miss", "type_focus", "focus_best", "focus_near", "focus_pool", "xling", "xling_evidence", "xling_p",
     "xling_unmatched", "xling_focus", "list_heading",
 )
-
-# Titles, bylines, captions and questions (an FAQ's 「Q. …ますか?」) state nothing; list items and links may answer.
-_STATEMENT_END = re.compile(r"[。．！!][」』）)\]]*\s*$|[.!]\s*$")
-_LIST_ITEM = re.compile(r"^\s*(?:[-*+]\s*|[・●○◆■◇□▪|]|\(?\d{1,2}[).]\s|[①-⑳]|[(（][一二三四五六七八九十\d]+[)）])")
-_LINK = re.compile(r"https?://|[\w.+-]+@[\w-]+\.")
-
 
 @dataclass
 class Candidate:
@@ -68,14 +62,6 @@ class PoolDecision:
     prob: float
     features: dict[str, float]
     reason: str | None = None
-
-
-def is_statement(sentence: str) -> bool:
-    return bool(_STATEMENT_END.search(sentence) or _LIST_ITEM.match(sentence) or _LINK.search(sentence))
-
-
-def is_item(sentence: str) -> bool:
-    return bool(_LIST_ITEM.match(sentence))
 
 
 def candidates(hits: Sequence[Hit], en_alignment: dict[str, list[tuple[int, int, str]]],

@@ -12,9 +12,10 @@ from retriever.tokenize import english_tokens
 from service.answer import AnswerService, abstain_text
 from service.lists import announces
 from service.question import focus_terms, question_names, version_mismatch
-from service.reader import POOL_FEATURES, READER_FEATURES, candidates, is_statement, pool_features
+from service.reader import POOL_FEATURES, READER_FEATURES, candidates, pool_features
 from service.reader_model import DEFAULT_MODEL, ReaderModel
 from service.schemas import AskRequest, ChatTurn
+from service.statements import is_statement
 
 TITLE = "—イノベーションを創出・促進する知財エコシステムの再構築と「新たなクールジャパン戦略」の推進に向けて—"
 BYLINE = "内閣府 知的財産戦略推進事務局 参事官"
@@ -31,6 +32,8 @@ SENTENCE = "特許庁はIPASの利便性の向上を通して、スタートア�
     ("図1 「知的財産推進計画2024」構成", False),
     ("Q. 今年度不採択だった案件を、来年度もう一度申請できますか?", False),  # a question states nothing
     ("Can a founder apply before incorporating?", False),
+    ("発行日：2025年11月28日", True),  # a field's value answers 「発行日はいつ」
+    ("受付時間: 平日9時から17時まで", True),
 ])
 def test_is_statement(text: str, statement: bool) -> None:
     assert is_statement(text) is statement

@@ -1,0 +1,23 @@
+"""Which sentences of a passage can answer anything: statements, list items, links and fields, not titles.
+
+Titles, bylines, captions and questions (an FAQ's 「Q. …ますか?」) state nothing; they are context for their
+neighbours. List items, links and a field's value (「発行日：2025年11月28日」, 「受付時間：平日9時から17時まで」) may answer.
+"""
+
+from __future__ import annotations
+
+import re
+
+_STATEMENT_END = re.compile(r"[。．！!][」』）)\]]*\s*$|[.!]\s*$")
+_FIELD = re.compile(r"^[^:：。?？]{1,15}[:：]\s*\S")
+_LIST_ITEM = re.compile(r"^\s*(?:[-*+]\s*|[・●○◆■◇□▪|]|\(?\d{1,2}[).]\s|[①-⑳]|[(（][一二三四五六七八九十\d]+[)）])")
+_LINK = re.compile(r"https?://|[\w.+-]+@[\w-]+\.")
+
+
+def is_statement(sentence: str) -> bool:
+    return bool(_STATEMENT_END.search(sentence) or _FIELD.match(sentence) or _LIST_ITEM.match(sentence)
+                or _LINK.search(sentence))
+
+
+def is_item(sentence: str) -> bool:
+    return bool(_LIST_ITEM.match(sentence))
