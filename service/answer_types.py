@@ -20,9 +20,10 @@ _ROLES_EN = r"prime minister|minister|president|chair(?:man|person|woman)?|gover
 # Question side: interrogatives and the nouns that ask for a value ("deadline" asks for a date).
 _ASKS: dict[str, re.Pattern[str]] = {
     "date": re.compile(
-        r"いつ|何年(?!間)|何月|何日|日付|日程|締切|締め切り|〆切|期限|期日|時期|"
+        r"いつ|何年(?!間)|何月|何日|何時(?!間)|何曜|日付|日程|締切|締め切り|〆切|期限|期日|時期|"
         r"^\s*when\b|\bwhen (?:is|was|will|does|did|do|are|were|can|should|must)\b|\bby when\b|\bdeadline|"
-        r"\bdates?\b|\bwhat (?:day|year|month)\b|\bwhich (?:day|year|month)\b|\bin what year\b|\bdue\b",
+        r"\bdates?\b|\bwhat (?:day|year|month|time)\b|\bwhich (?:day|year|month)\b|\bin what year\b|\bdue\b|"
+        r"\b(?:opening|office|business|reception) hours\b",
         re.I),
     "amount": re.compile(
         r"いくら|金額|費用|料金|手数料|予算|価格|[一-龥]額(?:は|が|を|って|も|$|[?？])|"
@@ -33,7 +34,7 @@ _ASKS: dict[str, re.Pattern[str]] = {
         r"\bshare of\b|\bwhat share\b|\b\w+ rate\b",
         re.I),
     "count": re.compile(
-        r"何\s*(?:十|百|千|万|億)?\s*(?:件|人|名|社|校|か国|カ国|ヶ国|機関|個|種類|つ|項目|回|団体|者|ページ)|いくつ|"
+        r"何\s*(?:十|百|千|万|億)?\s*(?:件|人|名|社|校|か国|カ国|ヶ国|機関|個|種類|つ|項目|回|団体|者|ページ|点)|いくつ|"
         r"人数|件数|人員|\bhow many\b|\bnumber of\b|\bheadcount\b",
         re.I),
     "who": re.compile(
@@ -49,7 +50,7 @@ _ASKS: dict[str, re.Pattern[str]] = {
         r"\bwhat is the name of\b|\bname of the\b",
         re.I),
     "duration": re.compile(
-        r"何年間|何か月|何ヶ月|何カ月|何日間|何週間|何日以内|何営業日|何分|どのくらいの期間|期間は|\bhow long\b|"
+        r"何年間|何か月|何ヶ月|何カ月|何日間|何週間|何時間|何日以内|何営業日|何分|どのくらいの期間|期間は|\bhow long\b|"
         r"\bhow many (?:business |working )?(?:years|months|weeks|days|hours|minutes)\b",
         re.I),
     "contact": re.compile(
@@ -74,13 +75,16 @@ _STATES: dict[str, re.Pattern[str]] = {
         rf"\d{{4}}\s*年|\d{{1,2}}\s*月\s*\d{{1,2}}\s*日|\d{{1,2}}\s*月|令和\s*\d+|平成\s*\d+|年度|\b(?:19|20)\d\d\b|"
         rf"\b(?:{_MONTHS_EN})\b|\d{{1,2}}/\d{{1,2}}|"
         rf"\d+\s*{_SPAN_UNIT}\s*(?:前|後|以内|以降|まで|経過)|月末|年度末|翌月|翌日|当日|"
+        # A time of day or a weekday answers "when" / 「何時から」 as a date does.
+        r"\d{1,2}:\d{2}|\d{1,2}\s*時(?!間|点|代|期)|[月火水木金土日]曜|平日|"
+        r"\b(?:mon|tues|wednes|thurs|fri|satur|sun)days?\b|\b\d{1,2}(?::\d{2})?\s*[ap]\.?m\b|"
         r"\b(?:within|before|after|prior to)\s+\d+\s+(?:business\s+|working\s+)?(?:days?|weeks?|months?|years?)\b|"
         r"\b\d+\s+(?:business\s+|working\s+)?(?:days?|weeks?|months?)\s+(?:before|after|prior)\b",
         re.I),
     "amount": re.compile(r"\d[\d,.]*\s*(?:兆|億|万|千)?\s*円|\byen\b|[$¥€£]\s*\d|\d\s*(?:ドル|dollars?|euros?)", re.I),
     "rate": re.compile(_SHARE + r"|\d+\s*分の\s*\d+", re.I),
     "count": re.compile(
-        r"\d[\d,.]*\s*(?:十|百|千|万|億)?\s*(?:件|人|名|社|校|か国|カ国|ヶ国|機関|個|種類|つ|項目|回|団体|者|枠|ページ)|"
+        r"\d[\d,.]*\s*(?:十|百|千|万|億)?\s*(?:件|人|名|社|校|か国|カ国|ヶ国|機関|個|種類|つ|項目|回|団体|者|枠|ページ|点)|"
         # "How many" is also answered by a proportion (「3~4割程度」, "about half").
         + _SHARE + "|"
         r"[一二三四五六七八九十]\s*(?:つ|項目|種類)|"
@@ -89,17 +93,20 @@ _STATES: dict[str, re.Pattern[str]] = {
     "who": re.compile(
         r"[一-龥ァ-ヴー]{1,12}(?:庁|省|府|機構|機関|本部|委員会|協会|財団|センター|大学|事務局|会議|公社|法人)|"
         r"大臣|長官|知事|市長|[一-龥]{1,4}\s*(?:氏|さん|教授|座長|委員長)|"
+        r"弁護士|弁理士|会計士|税理士|司法書士|相談員|"
         r"\b(?:Agency|Office|Ministry|Minister|Headquarters|Secretariat|Council|Committee|Foundation|Center|Centre|"
         r"Organi[sz]ation|University|Bureau|Cabinet|Government)\b|\b(?:Mr|Ms|Mrs|Dr|Prof)\.?\s+[A-Z]"),
     "person": re.compile(r"[一-龥]{1,4}\s*(?:氏|さん|教授)|\b(?:Mr|Ms|Mrs|Dr|Prof)\.?\s+[A-Z]"),
     "duration": re.compile(
         r"\d[\d.]*\s*(?:年間|か月|ヶ月|カ月|箇月|日間|週間|時間)|\d[\d.]*\s*(?:years?|months?|weeks?|days?|hours?|minutes?)\b|"
-        rf"\d+\s*{_SPAN_UNIT}\s*(?:以内|以上|前|後|まで|程度|ほど)|\d+\s*分(?!の)",
+        rf"\d+\s*{_SPAN_UNIT}\s*(?:以内|以上|前|後|まで|程度|ほど)|\d+\s*分(?!の)|"
+        rf"(?:最長|最大|最短|最低|約|通算)\s*\d+\s*{_SPAN_UNIT}|(?<![\d和成])\d{{1,2}}\s*(?:年|か月|ヶ月|カ月)(?!\s*[度\d月目])",
         re.I),
     "contact": re.compile(
         r"\d{2,4}-\d{2,4}-\d{3,4}|[\w.+-]+@[\w-]+\.[\w.]+|https?://\S+|電話|TEL|窓口|相談室|問い?合わせ", re.I),
     "place": re.compile(
-        r"[一-龥ァ-ヴー]{1,8}(?:都|道|府|県|市|区|町|村|国|地域|会場|ビル|階|センター|事務所)|\b(?:in|at) [A-Z][a-z]+", re.I),
+        r"[一-龥ァ-ヴー]{1,8}(?:都|道|府|県|市|区|町|村|国|地域|会場|ビル|階|センター|事務所|会館|会議室|ホール)|"
+        r"[ぁ-ん]{2,5}(?:市|町|村)|\d+\s*階|\b(?:in|at) [A-Z][a-z]+", re.I),
     "penalty": re.compile(r"罰則|罰金|懲役|制裁|処罰|\bpenalt(?:y|ies)\b|\bfines?\b|\bsanctions?\b|\bpunish", re.I),
     "figure": re.compile(r"\d"),
 }
@@ -125,6 +132,18 @@ _TOPIC_AFTER = re.compile(r"\s*(?:について|に関して|に関する|に係�
 _TOPIC_BEFORE = re.compile(r"\b(?:about|regarding|concerning|on)\s+(?:the\s+|its\s+|their\s+|japan's\s+)?(?:\w+\s+)?$", re.I)
 
 
+# "who" as a relative or embedded pronoun ("people who quit", "how often was it clients who noticed", "the records of
+# who copied files") asks for no one: it follows a noun or a preposition, or another interrogative leads the question.
+_WH_EARLIER = re.compile(r"\b(?:how|what|when|where|which|why)\b", re.I)
+_RELATIVE_BEFORE = re.compile(
+    r"\b(?!(?:and|so|but|or|then|me|us|know|ask|tell|wonder|wondering|is|was)\b)[a-z']+\s*$", re.I)
+
+
+def _relative_who(match: re.Match[str], before: str) -> bool:
+    return match.group().lower() in ("who", "whom") and bool(
+        _WH_EARLIER.search(before) or _RELATIVE_BEFORE.search(before))
+
+
 def expected_types(question: str) -> set[str]:
     """The kinds of fact ``question`` asks for (empty for "what/how/why" questions, which take any statement).
 
@@ -136,6 +155,8 @@ def expected_types(question: str) -> set[str]:
         for m in pat.finditer(q):
             before = q[: m.start()]
             topic = _TOPIC_AFTER.match(q, m.end()) or _TOPIC_BEFORE.search(before)
+            if _relative_who(m, before):
+                continue
             if _INTERROGATIVE.search(m.group()):
                 found.add(name)
                 break

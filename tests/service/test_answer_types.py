@@ -35,6 +35,15 @@ from service.answer_types import expected_types, states
         ("What is the cost of the course?", {"amount"}),
         ("What fee do I pay?", {"amount"}),
         ("どの機関が担当していますか", {"who"}),
+        ("窓口の受付時間は何時から何時までですか？", {"contact", "date"}),
+        ("What are the opening hours of the desk?", {"date"}),
+        ("作業には何時間かかりますか", {"duration"}),
+        # "who" after a noun, a preposition or another interrogative is a relative or embedded pronoun.
+        ("ppl who quit n take stuff... do companies make them sign smth?", set()),
+        ("How often was it outsiders, such as clients, who noticed the leak?", set()),
+        ("How regularly should a firm review the records of who copied files?", set()),
+        ("so im a student doing RA work, who owns my invention??", {"who"}),
+        ("Do you know who runs IPAS?", {"who"}),
     ],
 )
 def test_question_types_come_from_interrogatives(question: str, types: set[str]) -> None:
@@ -61,6 +70,16 @@ def test_question_types_come_from_interrogatives(question: str, types: set[str])
         ("担当者による事前面談(約60分)を受ける。", "duration", True),
         ("受理から30日以内に判断する。", "duration", True),
         ("助成率は3分の2以内です。", "duration", False),
+        ("入居期間は最長5年です。", "duration", True),
+        ("設立3年の企業を対象とする。", "duration", True),
+        ("令和7年度の募集", "duration", False),
+        ("2年目の課題を整理する。", "duration", False),
+        ("相談は毎週水曜日の13:00から17:00まで受け付けます。", "date", True),
+        ("受付時間は平日9時30分から17時までです。", "date", True),
+        ("The desk is open on Wednesdays.", "date", True),
+        ("みなと市産業振興会館4階の大会議室で開催します。", "place", True),
+        ("審査は100点満点で、各項目25点です。", "count", True),
+        ("登録弁護士・弁理士12名が交代で対応する。", "who", True),
     ],
 )
 def test_evidence_states_a_fact_of_the_type(text: str, kind: str, stated: bool) -> None:
