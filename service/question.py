@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from core.text import split_sentences
 from retriever.terms import TermStats
 from retriever.tokenize import EN_STOPWORDS, SudachiTokenizer, char_ngram_tokens, english_tokens, get_tokenizer
 from service.answer_types import expected_types, states_any
@@ -112,6 +113,20 @@ def version_mismatch(question: str, evidence: str) -> bool:
     return False
 
 
+_ASKING = re.compile(r"[?？]\s*$|何|いつ|いくら|誰|だれ|どこ|どれ|どの|どんな|どう|"
+                    r"\b(?:what|which|who|whom|whose|when|where|why|how)\b", re.I)
+
+
+def asked_part(question: str) -> str:
+    """The sentences that ask, without the asker's situation before them: in 「社員12人のスタートアップを経営しています。
+    まずどれから取り組めばよいですか？」 or "I run a 15-person startup. How many consultations can we get?", 12人 and 15
+    describe the asker, not something the documents must mention."""
+    spans = split_sentences(question)
+    texts = [question[sp.start : sp.end] for sp in spans]
+    first = next((i for i, t in enumerate(texts) if _ASKING.search(t)), len(texts) - 1)
+    return " ".join(texts[max(first, 0) :]) or question
+
+
 def question_names(question: str) -> set[str]:
     """Proper nouns and figures the question names (Sudachi 固有名詞, capitalised English words not at the start,
     acronyms, numbers of two digits or more). Evidence that never mentions one of them is about something else."""
@@ -192,11 +207,12 @@ class QuestionTerms:
         self.en = {t for t in english_tokens(question) if t not in _EN_FRAME}
         self.focus = focus_terms(question)
         self.facts = {str(n) for n in numbers(question)} | {t.upper() for t in named_terms(question)}
-        self.figures = {n for n in numbers(question) if n >= 10}
+        asked = asked_part(question)
+        self.figures = {n for n in numbers(asked) if n >= 10}
         self.bigrams = set(char_ngram_tokens(question))
         self.question = question
         self.types = expected_types(question)
-        self.names = question_names(question)
+        self.names = question_names(asked)
         self.asks_list = asks_for_list(question)
         self.stats = stats
         # An English question against Japanese text without a reference translation: its stems' dictionary

@@ -11,7 +11,7 @@ from core.contracts import Hit
 from retriever.tokenize import english_tokens
 from service.answer import AnswerService, abstain_text
 from service.lists import announces
-from service.question import focus_terms, question_names, version_mismatch
+from service.question import QuestionTerms, asked_part, focus_terms, question_names, version_mismatch
 from service.reader import POOL_FEATURES, READER_FEATURES, candidates, pool_features
 from service.reader_model import DEFAULT_MODEL, ReaderModel
 from service.schemas import AskRequest, ChatTurn
@@ -67,6 +67,25 @@ def test_names_and_editions() -> None:
     assert "2023" in question_names("知的財産推進計画2023の重点施策は")
     assert version_mismatch("知的財産推進計画2023の重点施策は", "知的財産推進計画2024では")
     assert not version_mismatch("知的財産推進計画2024の重点施策は", "知的財産推進計画2024では")
+
+
+@pytest.mark.parametrize(("question", "asked"), [
+    ("社員12人のスタートアップを経営しています。提言のうち、まずどれから取り組めばよいですか？",
+     "提言のうち、まずどれから取り組めばよいですか？"),
+    ("I run a 15-person startup. How many free consultations can we get a year?",
+     "How many free consultations can we get a year?"),
+    ("How many of the 39 companies won their cases?", "How many of the 39 companies won their cases?"),
+    ("IPASの締切", "IPASの締切"),
+])
+def test_the_askers_situation_is_not_what_is_asked(question: str, asked: str) -> None:
+    assert asked_part(question) == asked
+
+
+def test_figures_of_the_askers_situation_need_not_be_in_the_passages(service: AnswerService) -> None:
+    stats = service.engine.current.retriever.term_stats
+    terms = QuestionTerms("I run a 15-person startup in Osaka. How many free consultations can we get?", stats)
+    assert not terms.figures and "osaka" not in terms.names
+    assert {str(n) for n in QuestionTerms("How many of the 39 companies won?", stats).figures} == {"39"}
 
 
 def test_shipped_model_matches_the_code_and_records_its_training() -> None:
