@@ -98,16 +98,31 @@ _EN_NAME = re.compile(r"(?<![.?!]\s)(?<!^)\b([A-Z][a-zA-Z]+(?:[ -][A-Z][a-zA-Z]+
 _ACRONYM = re.compile(r"(?<![A-Za-z])[A-Z][A-Z0-9]+(?![A-Za-z])")
 
 
-_VERSIONED = re.compile(r"([一-龥ァ-ヴーA-Za-z]{2,})\s?(\d{2,4})")
+# An edition is a name directly followed by its number (知的財産推進計画2023, "Program 2025"), not a quantity (500万円,
+# "50 trillion yen") nor a year after a function word ("in 2022").
+_VERSIONED = re.compile(
+    r"([一-龥ァ-ヴーA-Za-z]{2,})\s?(\d{2,4})(?![\d.,])(?!\s?(?:[%％万億兆千円件人名社年月日歳倍割点回個]|"
+    r"(?:trillion|billion|million|thousand|yen|percent|people|companies|cases|times)\b))", re.I)
+
+
+# A Japanese era year names a fiscal year's edition of a call or report (令和8年度の募集).
+_ERA = re.compile(r"(令和|平成)\s?(\d{1,2}|元)\s?年")
+
+
+def _editions(text: str) -> list[tuple[str, str]]:
+    named = [(name, num) for name, num in _VERSIONED.findall(text)
+             if not (name.isascii() and (name.lower() in EN_STOPWORDS or (len(name) < 3 and not name.isupper())))]
+    return named + _ERA.findall(text)
 
 
 def version_mismatch(question: str, evidence: str) -> bool:
     """The question names an edition (知的財産推進計画2023, "Program 2025") and the evidence has that name only with
     another number: a different edition of the document, however close the passages are."""
     q, ev = unicodedata.normalize("NFKC", question), unicodedata.normalize("NFKC", evidence)
-    for name, num in _VERSIONED.findall(q):
-        stem = name[-2:]
-        editions = set(re.findall(rf"{re.escape(stem)}\s?(\d{{2,4}})", ev, re.I))
+    found = _editions(ev)
+    for name, num in _editions(q):
+        stem = name[-2:].lower()
+        editions = {n for other, n in found if other[-2:].lower() == stem}
         if editions and num not in editions:
             return True
     return False

@@ -67,6 +67,12 @@ def test_names_and_editions() -> None:
     assert "2023" in question_names("知的財産推進計画2023の重点施策は")
     assert version_mismatch("知的財産推進計画2023の重点施策は", "知的財産推進計画2024では")
     assert not version_mismatch("知的財産推進計画2024の重点施策は", "知的財産推進計画2024では")
+    assert version_mismatch("令和8年度の募集はいつから始まりますか", "令和7年度(2025年度)の募集について")
+    assert version_mismatch("When does the FY2026 call open?", "the FY2025 call opens in May")
+    # Quantities and years after a function word are not editions.
+    assert not version_mismatch("配分率 発明者 500万円以下", "発明者50%、所属部局20%")
+    assert not version_mismatch("What's the 50 trillion yen target about?", "the 2025 target of 50 trillion yen")
+    assert not version_mismatch("How much bigger was piracy damage in 2022 than in 2019?", "in 2019 it was")
 
 
 @pytest.mark.parametrize(("question", "asked"), [
