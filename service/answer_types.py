@@ -56,7 +56,10 @@ _ASKS: dict[str, re.Pattern[str]] = {
     "contact": re.compile(
         r"電話番号|連絡先|問い?合わせ先|問合せ先|メールアドレス|窓口|"
         r"\bphone\b|\btelephone\b|\be-?mail\b|\bcontact\b|\burl\b|\bwebsite\b|\bweb ?page\b|"
-        r"URL|ウェブサイト|ホームページ|サイトのアドレス",
+        r"URL|ウェブサイト|ホームページ|サイトのアドレス|"
+        # Where to send or ask is answered by a desk or an address, not a place.
+        r"どこに(?:問い?合わせ|相談|連絡|送|申し込)|"
+        r"\bwhere (?:should|do|can|could|must|would) (?:i|we|one) (?:send|ask|direct|contact|enquire|inquire|email|write)\b",
         re.I),
     # 「数値目標は？」, "what figures": any figure answers.
     "figure": re.compile(r"数値|数字|\bfigures?\b|\bnumbers?\b(?! of)", re.I),
@@ -170,6 +173,8 @@ def expected_types(question: str) -> set[str]:
         found.discard("date")
     if "person" in found:
         found.discard("who")
+    if "contact" in found:
+        found.discard("place")
     if "figure" in found and found - {"figure"}:
         found.discard("figure")
     return found

@@ -44,6 +44,9 @@ from service.answer_types import expected_types, states
         ("How regularly should a firm review the records of who copied files?", set()),
         ("so im a student doing RA work, who owns my invention??", {"who"}),
         ("Do you know who runs IPAS?", {"who"}),
+        ("Where should I send questions about starting a company?", {"contact"}),
+        ("起業についてはどこに相談すればいいですか", {"contact"}),
+        ("Where is the briefing session held?", {"place"}),
     ],
 )
 def test_question_types_come_from_interrogatives(question: str, types: set[str]) -> None:
