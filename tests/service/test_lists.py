@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from service.answer import AnswerService
+from service.question import asks_for_list
 from service.schemas import AskRequest
 from tests.service.test_any_document import _service
 
@@ -100,6 +101,26 @@ def test_the_one_sub_section_the_question_names_is_the_list(report: AnswerServic
     for item in ["試作費の助成", "共同オフィス", "無料相談"]:
         assert item in a.answer, a.answer
     assert "事業計画書" not in a.answer and "事業報告書" not in a.answer, a.answer
+
+
+@pytest.mark.parametrize(("question", "is_list"), [
+    ("相談の流れを順番に", True),
+    ("申請の手順は？", True),
+    ("How do I apply, step by step?", True),
+    ("List the steps in order", True),
+    ("主な施策は？", True),
+    ("What is the minimum score an application needs in order to be selected?", False),
+    ("IPASの締切はいつ", False),
+])
+def test_list_questions_include_procedures(question: str, is_list: bool) -> None:
+    assert asks_for_list(question) is is_list
+
+
+def test_a_procedure_asked_in_order_is_answered_from_its_first_step(report: AnswerService) -> None:
+    a = report.ask(AskRequest(question="相談窓口の利用の流れを順番に"))
+    lines = a.answer.splitlines()
+    assert lines[0].startswith("1. 電話で相談日時を予約する。") or "1. 電話で相談日時を予約する。[1]" in lines, a.answer
+    assert any(line.startswith("3. 相談当日は") for line in lines), a.answer
 
 
 def test_numbered_steps_keep_their_numbers(report: AnswerService) -> None:
