@@ -114,7 +114,42 @@ _STATES: dict[str, re.Pattern[str]] = {
     "figure": re.compile(r"\d"),
 }
 
+# What a count counts: the counters a Japanese text writes after the number and the English nouns that ask for them
+# ("how many companies" is answered by 「214社」, not by 「四つの観点」 or 「12名」). A noun may take two counters
+# (consultations: 件 or 回).
+_COUNTED: dict[str, tuple[str, str]] = {
+    "people": ("人|名", r"people|persons?|members?|staff|employees|workers|experts|lawyers|attorneys|researchers|"
+                        r"students|participants|attendees|applicants|inventors|respondents|officials"),
+    "companies": ("社", r"compan(?:y|ies)|firms?|businesses|enterprises|startups|corporations"),
+    "cases": ("件", r"cases|applications|filings|patents|consultations|projects|requests|incidents|leaks|submissions|"
+                    r"inventions|disclosures"),
+    "times": ("回", r"times|sessions|visits|rounds|consultations"),
+    "countries": ("か国|カ国|ヶ国", r"countr(?:y|ies)|nations"),
+    "points": ("点", r"points"),
+}
+_COUNT_JA = re.compile(r"何\s*(?:十|百|千|万|億)?\s*(人|名|社|件|回|か国|カ国|ヶ国|点)")
+_COUNT_EN = re.compile(r"\b(?:how many|number of)\s+(?:[a-z-]+\s+){0,2}?(" +
+                       "|".join(en for _, en in _COUNTED.values()) + r")\b", re.I)
+for _kind, (_ja, _en) in _COUNTED.items():
+    # A proportion answers "how many people/companies" (「3割の企業」), not "how many cases".
+    share = "|" + _SHARE if _kind in ("people", "companies") else ""
+    _STATES[f"count:{_kind}"] = re.compile(
+        rf"\d[\d,.]*\s*(?:十|百|千|万|億)?\s*(?:{_ja})|[一二三四五六七八九十]+\s*(?:{_ja})|"
+        rf"\b\d[\d,]*\s+(?:[a-z-]+\s+)?(?:{_en})\b|\b(?:two|three|four|five|six|seven|eight|nine|ten|twelve)\s+(?:{_en})\b"
+        + share, re.I)
+
 TYPES: tuple[str, ...] = tuple(_ASKS)
+
+
+def counted(question: str) -> list[str]:
+    """The kinds of thing a "how many" question counts (empty when its counter names none of them)."""
+    q = _nfkc(question)
+    kinds: list[str] = []
+    for m in [*_COUNT_JA.finditer(q), *_COUNT_EN.finditer(q)]:
+        word = m.group(1).lower()
+        kinds += [k for k, (ja, en) in _COUNTED.items()
+                  if re.fullmatch(ja, word) or re.fullmatch(en, word, re.I)]
+    return list(dict.fromkeys(kinds))
 
 
 def _nfkc(text: str) -> str:
@@ -177,6 +212,11 @@ def expected_types(question: str) -> set[str]:
         found.discard("place")
     if "figure" in found and found - {"figure"}:
         found.discard("figure")
+    # A count of something named asks for a number with that thing's counter.
+    things = counted(q) if "count" in found else []
+    if things:
+        found.discard("count")
+        found |= {f"count:{k}" for k in things}
     return found
 
 

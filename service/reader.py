@@ -251,7 +251,7 @@ def decide(model: ReaderModel, feats: dict[str, float], terms: QuestionTerms) ->
     p = model.pool.prob(feats)
     if p >= model.threshold:
         return PoolDecision(True, p, feats)
-    kinds = "/".join(sorted(terms.types))
+    kinds = "/".join(sorted(t.replace(":", " of ") for t in terms.types))
     if feats.get("edition_mismatch"):
         reason = "the question names another edition of the document than the passages found"
     elif terms.types and (feats.get("type_pool_miss") or not feats.get("type_focus")):

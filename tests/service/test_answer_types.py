@@ -13,7 +13,12 @@ from service.answer_types import expected_types, states
         ("特許出願の手数料はいくらですか？", {"amount"}),
         ("海賊版による損失額は？", {"amount"}),
         ("What percentage of startups have an IP strategy?", {"rate"}),
-        ("相談は何回まで利用できますか？", {"count"}),
+        ("相談は何回まで利用できますか？", {"count:times"}),
+        # A count of something named wants that thing's counter; one not named takes any count.
+        ("発明評価委員会の委員は何人ですか？", {"count:people"}),
+        ("How many patents does the university hold?", {"count:cases"}),
+        ("How many free consultations can we get a year?", {"count:cases", "count:times"}),
+        ("How many are there?", {"count"}),
         ("その支援は誰が実施していますか？", {"who"}),
         ("Which agency runs IPAS?", {"who"}),
         ("Who is the Prime Minister of Japan?", {"person"}),
@@ -82,6 +87,12 @@ def test_question_types_come_from_interrogatives(question: str, types: set[str])
         ("The desk is open on Wednesdays.", "date", True),
         ("みなと市産業振興会館4階の大会議室で開催します。", "place", True),
         ("審査は100点満点で、各項目25点です。", "count", True),
+        ("四つの観点から評価します。", "count:people", False),
+        ("委員は7名です。", "count:people", True),
+        ("回答企業の31.6%が特定している。", "count:companies", True),  # a proportion of companies
+        ("回答企業の31.6%が特定している。", "count:cases", False),
+        ("年3回まで無料です。", "count:times", True),
+        ("There are 12 registered lawyers.", "count:people", True),
         ("登録弁護士・弁理士12名が交代で対応する。", "who", True),
     ],
 )
