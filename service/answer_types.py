@@ -54,7 +54,7 @@ _ASKS: dict[str, re.Pattern[str]] = {
         r"\bhow many (?:business |working )?(?:years|months|weeks|days|hours|minutes)\b",
         re.I),
     "contact": re.compile(
-        r"電話番号|連絡先|問い?合わせ先|問合せ先|メールアドレス|窓口|"
+        r"電話番号|連絡先|問い?合わせ先|問合せ先|メールアドレス|窓口|FAX|ファクス|ファックス|\bfax\b|"
         r"\bphone\b|\btelephone\b|\be-?mail\b|\bcontact\b|\burl\b|\bwebsite\b|\bweb ?page\b|"
         r"URL|ウェブサイト|ホームページ|サイトのアドレス|"
         # Where to send or ask is answered by a desk or an address, not a place.
@@ -138,6 +138,18 @@ for _kind, (_ja, _en) in _COUNTED.items():
         rf"\b\d[\d,]*\s+(?:[a-z-]+\s+)?(?:{_en})\b|\b(?:two|three|four|five|six|seven|eight|nine|ten|twelve)\s+(?:{_en})\b"
         + share, re.I)
 
+# Which channel a question asking for a number or an address wants: an e-mail address does not answer 「電話番号は」, nor
+# a phone number "fax number". "Can I reach them by phone?" asks about contact in general.
+_CHANNELS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
+    "phone": (re.compile(r"電話番号|\b(?:tele)?phone (?:number|no)\b", re.I),
+              re.compile(r"(?<![\d-])\(?0\d{1,4}\)?[-‐ ]\d{1,4}[-‐ ]\d{3,4}(?![\d-])|\+\d{1,3}[- ]\d")),
+    "fax": (re.compile(r"(?:FAX|ファクス|ファックス)\s*番号|\bfax (?:number|no)\b", re.I),
+            re.compile(r"(?:FAX|ファクス|ファックス)\s*(?:番号)?\s*[:：]?\s*\(?\d", re.I)),
+    "email": (re.compile(r"メールアドレス|\be-?mail address\b", re.I), re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")),
+}
+for _channel, (_, _written) in _CHANNELS.items():
+    _STATES[f"contact:{_channel}"] = _written
+
 TYPES: tuple[str, ...] = tuple(_ASKS)
 
 
@@ -217,6 +229,10 @@ def expected_types(question: str) -> set[str]:
     if things:
         found.discard("count")
         found |= {f"count:{k}" for k in things}
+    channels = [c for c, (asked, _) in _CHANNELS.items() if asked.search(q)] if "contact" in found else []
+    if channels:
+        found.discard("contact")
+        found |= {f"contact:{c}" for c in channels}
     return found
 
 

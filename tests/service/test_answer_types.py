@@ -19,6 +19,11 @@ from service.answer_types import expected_types, states
         ("How many patents does the university hold?", {"count:cases"}),
         ("How many free consultations can we get a year?", {"count:cases", "count:times"}),
         ("How many are there?", {"count"}),
+        # A number or an address of one channel wants that channel; reaching someone by phone is contact in general.
+        ("起業支援デスクの電話番号は何番ですか？", {"contact:phone"}),
+        ("What is the office's fax number?", {"contact:fax"}),
+        ("知的財産部門のメールアドレスは？", {"contact:email"}),
+        ("Can I reach the office by phone at 12:30?", {"contact"}),
         ("その支援は誰が実施していますか？", {"who"}),
         ("Which agency runs IPAS?", {"who"}),
         ("Who is the Prime Minister of Japan?", {"person"}),
@@ -28,7 +33,7 @@ from service.answer_types import expected_types, states
         # A span counted in days is a duration (answered by 「30日以内」), and still a count.
         ("Within how many days is the decision made?", {"duration", "count"}),
         ("面談は何分くらいですか", {"duration"}),
-        ("問い合わせ先の電話番号を教えて", {"contact"}),
+        ("問い合わせ先の電話番号を教えて", {"contact:phone"}),
         ("Where is the consultation room?", {"place"}),
         ("違反した場合の罰則は？", {"penalty"}),
         ("スタートアップ向けの知財支援は？", set()),
@@ -93,6 +98,11 @@ def test_question_types_come_from_interrogatives(question: str, types: set[str])
         ("回答企業の31.6%が特定している。", "count:cases", False),
         ("年3回まで無料です。", "count:times", True),
         ("There are 12 registered lawyers.", "count:people", True),
+        ("電話:03-5555-0187", "contact:phone", True),
+        ("メール:startup@hokushin-u.example.jp", "contact:phone", False),
+        ("電話でご相談ください。", "contact:phone", False),
+        ("FAX:045-555-0279", "contact:fax", True),
+        ("メール:startup@hokushin-u.example.jp", "contact:email", True),
         ("登録弁護士・弁理士12名が交代で対応する。", "who", True),
     ],
 )
