@@ -194,7 +194,10 @@ def pool_features(cands: list[Candidate], hits: Sequence[Hit], lang: str, eviden
     both = pool_ev.raw + "\n" + en_text
     pool_numbers = numbers(both)
     figures_missing = bool(terms.figures - pool_numbers)
-    edition = version_mismatch(terms.question, both)
+    # Another edition or year in the passages, or in the very sentence an answer would quote (「2024年度の相談件数は」
+    # for 「2025年度の相談件数は」, where other passages mention 2025年度 about something else).
+    edition = version_mismatch(terms.question, both) or (
+        best is not None and version_mismatch(terms.question, best.text + "\n" + (best.en or "")))
     en_raw = en_text.lower()
     names_ev = Evidence(pool_ev.ja, pool_ev.en | en_set(en_raw), pool_ev.raw + "\n" + en_raw)
     names_missing = terms.names_missing(names_ev, {str(n) for n in pool_numbers})

@@ -11,7 +11,14 @@ from core.contracts import Hit
 from retriever.tokenize import english_tokens
 from service.answer import AnswerService, abstain_text
 from service.lists import announces
-from service.question import QuestionTerms, asked_part, focus_terms, question_names, version_mismatch
+from service.question import (
+    QuestionTerms,
+    asked_part,
+    fiscal_years,
+    focus_terms,
+    question_names,
+    version_mismatch,
+)
 from service.reader import POOL_FEATURES, READER_FEATURES, candidates, pool_features
 from service.reader_model import DEFAULT_MODEL, ReaderModel
 from service.schemas import AskRequest, ChatTurn
@@ -73,6 +80,11 @@ def test_names_and_editions() -> None:
     assert not version_mismatch("配分率 発明者 500万円以下", "発明者50%、所属部局20%")
     assert not version_mismatch("What's the 50 trillion yen target about?", "the 2025 target of 50 trillion yen")
     assert not version_mismatch("How much bigger was piracy damage in 2022 than in 2019?", "in 2019 it was")
+    # Fiscal years in any spelling: a year the passages do not report is another edition of the figures.
+    assert fiscal_years("令和7年度(2025年度)の募集、FY2024、fiscal 2023") == {2023, 2024, 2025}
+    assert version_mismatch("2025年度の相談件数は何件でしたか", "2024年度の相談件数は1,136件であり")
+    assert version_mismatch("How many consultations did the desk handle in FY2025?", "2024年度の相談件数は1,136件")
+    assert not version_mismatch("How many consultations in FY2024?", "2024年度の相談件数は1,136件")
 
 
 @pytest.mark.parametrize(("question", "asked"), [
