@@ -194,6 +194,14 @@ def _relative_who(match: re.Match[str], before: str) -> bool:
         _WH_EARLIER.search(before) or _RELATIVE_BEFORE.search(before))
 
 
+# "Who can apply?", 「誰が使えるの」, 「対象者は誰」 ask who is eligible: the conditions or classes of applicant, which
+# no organisation's name answers (service/question.py treats them as list questions).
+ELIGIBILITY = re.compile(
+    r"\bwho\s+(?:can|may|could|is eligible|are eligible|qualif(?:y|ies))\b|\bwho is it for\b|"
+    r"(?:誰|だれ|どなた)が.{0,12}?(?:でき|使え|受けられ|対象)|対象(?:者|となる(?:方|人|者))?(?:は|って)(?:誰|だれ|どなた|どんな)",
+    re.I)
+
+
 def expected_types(question: str) -> set[str]:
     """The kinds of fact ``question`` asks for (empty for "what/how/why" questions, which take any statement).
 
@@ -205,7 +213,7 @@ def expected_types(question: str) -> set[str]:
         for m in pat.finditer(q):
             before = q[: m.start()]
             topic = _TOPIC_AFTER.match(q, m.end()) or _TOPIC_BEFORE.search(before)
-            if _relative_who(m, before):
+            if _relative_who(m, before) or (name == "who" and ELIGIBILITY.search(q)):
                 continue
             if _INTERROGATIVE.search(m.group()):
                 found.add(name)

@@ -14,7 +14,7 @@ from functools import lru_cache
 from core.text import split_sentences
 from retriever.terms import TermStats
 from retriever.tokenize import EN_STOPWORDS, SudachiTokenizer, char_ngram_tokens, english_tokens, get_tokenizer
-from service.answer_types import expected_types, states_any
+from service.answer_types import ELIGIBILITY, expected_types, states_any
 from service.facts import named_terms, numbers
 
 _ASCII = re.compile(r"[A-Za-z0-9]+")
@@ -52,7 +52,8 @@ _LIST_ASK = re.compile(
 
 
 def asks_for_list(question: str) -> bool:
-    return bool(_LIST_ASK.search(unicodedata.normalize("NFKC", question)))
+    q = unicodedata.normalize("NFKC", question)
+    return bool(_LIST_ASK.search(q) or ELIGIBILITY.search(q))
 
 
 def focus_terms(question: str) -> set[str]:

@@ -24,6 +24,11 @@ from service.answer_types import expected_types, states
         ("What is the office's fax number?", {"contact:fax"}),
         ("知的財産部門のメールアドレスは？", {"contact:email"}),
         ("Can I reach the office by phone at 12:30?", {"contact"}),
+        # Who may use or apply asks for the eligible, which no organisation's name answers.
+        ("Who can use the clinic?", set()),
+        ("Who is eligible for the subsidy?", set()),
+        ("このクリニックは誰が使えるの？", set()),
+        ("対象者は誰ですか", set()),
         ("その支援は誰が実施していますか？", {"who"}),
         ("Which agency runs IPAS?", {"who"}),
         ("Who is the Prime Minister of Japan?", {"person"}),
