@@ -82,7 +82,9 @@ def _section_for(question_terms: QuestionTerms, paths: list[list[str]]) -> list[
     what the question asks about (「知的財産の保護の主な施策」 → "(2) 知的財産の保護", not the ○ sub-section the best
     sentence sits in); on a tie the deeper heading, then the better-ranked passage's."""
     best: tuple[float, int, int] = (1e-9, 0, 0)  # a heading that shares no term names nothing
-    chosen = paths[0] if paths else []
+    # Failing a heading that names the ask, the best-ranked passage's section; never the whole document (the
+    # untitled opening paragraph has no section, and every list item of the document is under its "root").
+    chosen = next((p for p in paths if p), [])
     for order, path in enumerate(paths):
         for d in range(1, len(path) + 1):
             key = (round(question_terms.coverage(Evidence.of([path[d - 1]])), 6), d, -order)

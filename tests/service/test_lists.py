@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from service import lists
 from service.answer import AnswerService
-from service.question import asks_for_list
+from service.question import QuestionTerms, asks_for_list
 from service.schemas import AskRequest
 from tests.service.test_any_document import _service
 
@@ -111,6 +112,9 @@ def test_the_one_sub_section_the_question_names_is_the_list(report: AnswerServic
     ("主な施策は？", True),
     ("What is the minimum score an application needs in order to be selected?", False),
     ("IPASの締切はいつ", False),
+    ("Who can apply for the grant?", True),  # eligibility is enumerated
+    ("この制度は誰が使えるの？", True),
+    ("Who runs IPAS?", False),
 ])
 def test_list_questions_include_procedures(question: str, is_list: bool) -> None:
     assert asks_for_list(question) is is_list
@@ -121,6 +125,13 @@ def test_a_procedure_asked_in_order_is_answered_from_its_first_step(report: Answ
     lines = a.answer.splitlines()
     assert lines[0].startswith("1. 電話で相談日時を予約する。") or "1. 電話で相談日時を予約する。[1]" in lines, a.answer
     assert any(line.startswith("3. 相談当日は") for line in lines), a.answer
+
+
+def test_a_list_is_never_the_whole_document(report: AnswerService) -> None:
+    # The untitled opening has no section; a list question anchored there enumerates the best passage's section, not
+    # every list item of the document.
+    terms = QuestionTerms("Who can apply?", report.engine.current.retriever.term_stats)
+    assert lists._section_for(terms, [[], ["2. 相談窓口の利用"], ["1. 調査の概要"]]) == ["2. 相談窓口の利用"]
 
 
 def test_numbered_steps_keep_their_numbers(report: AnswerService) -> None:
