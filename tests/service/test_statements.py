@@ -1,0 +1,39 @@
+"""Which sentences can answer: statements, list items, table rows, links and fields, not titles, bylines or questions."""
+
+from __future__ import annotations
+
+import pytest
+
+from service.statements import is_item, is_statement
+
+TITLE = "—イノベーションを創出・促進する知財エコシステムの再構築と「新たなクールジャパン戦略」の推進に向けて—"
+BYLINE = "内閣府 知的財産戦略推進事務局 参事官"
+SENTENCE = "特許庁はIPASの利便性の向上を通して、スタートアップ等への知財支援を推進する。"
+
+
+@pytest.mark.parametrize(("text", "statement"), [
+    (SENTENCE, True),
+    ("・ 代表的な戦略領域の設定(経済安全保障、環境ルール、先端技術等)", True),  # list items answer questions
+    ("| みなとIPブリッジ | 無料 | 12社 |", True),  # a table row
+    ("<https://www.kantei.go.jp/jp/singi/titeki2/chitekizaisan2024/pdf/siryoku2.pdf>", True),
+    (TITLE, False),
+    (BYLINE, False),
+    ("図1 「知的財産推進計画2024」構成", False),
+    ("Q. 今年度不採択だった案件を、来年度もう一度申請できますか?", False),  # a question states nothing
+    ("Can a founder apply before incorporating?", False),
+    ("発行日：2025年11月28日", True),  # a field's value answers 「発行日はいつ」
+    ("受付時間: 平日9時から17時まで", True),
+])
+def test_is_statement(text: str, statement: bool) -> None:
+    assert is_statement(text) is statement
+
+
+@pytest.mark.parametrize(("text", "item"), [
+    ("・ 代表的な戦略領域の設定", True),
+    ("1. 電話で相談日時を予約する。", True),
+    ("- 電話:03-5555-0187", True),
+    ("発行日：2025年11月28日", False),
+    (SENTENCE, False),
+])
+def test_is_item(text: str, item: bool) -> None:
+    assert is_item(text) is item
