@@ -9,6 +9,7 @@ import pytest
 
 from core.contracts import Hit
 from retriever.tokenize import english_tokens
+from service import reader
 from service.answer import AnswerService, abstain_text
 from service.lists import announces
 from service.question import (
@@ -233,3 +234,12 @@ def test_cross_lingual_pool_feature_counts_words_no_passage_mentions(service: An
         return pool_features(cands, hits, "en", ctx.result.evidence, ctx.result.dense_scores, terms)["xling_unmatched"]
 
     assert unmatched("How much damage did piracy cause?") < unmatched("What will the weather be in Tokyo tomorrow?")
+
+
+
+@pytest.mark.parametrize(("kind", "name"), [
+    ("date", "date"), ("count:people", "count of people"), ("contact:fax", "fax number"),
+    ("contact:email", "e-mail address"),
+])
+def test_a_refusal_names_the_asked_kind_as_staff_read_it(kind: str, name: str) -> None:
+    assert reader._kind_name(kind) == name
