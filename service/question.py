@@ -100,53 +100,6 @@ _EN_NAME = re.compile(r"(?<![.?!]\s)(?<!^)\b([A-Z][a-zA-Z]+(?:[ -][A-Z][a-zA-Z]+
 _ACRONYM = re.compile(r"(?<![A-Za-z])[A-Z][A-Z0-9]+(?![A-Za-z])")
 
 
-# An edition is a name directly followed by its number (知的財産推進計画2023, "Program 2025"), not a quantity (500万円,
-# "50 trillion yen") nor a year after a function word ("in 2022").
-_VERSIONED = re.compile(
-    r"([一-龥ァ-ヴーA-Za-z]{2,})\s?(\d{2,4})(?![\d.,])(?!\s?(?:[%％万億兆千円件人名社年月日歳倍割点回個]|"
-    r"(?:trillion|billion|million|thousand|yen|percent|people|companies|cases|times)\b))", re.I)
-
-
-# A Japanese era year names a fiscal year's edition of a call or report (令和8年度の募集).
-_ERA = re.compile(r"(令和|平成)\s?(\d{1,2}|元)\s?年")
-
-
-def _editions(text: str) -> list[tuple[str, str]]:
-    named = [(name, num) for name, num in _VERSIONED.findall(text)
-             if not (name.isascii() and (name.lower() in EN_STOPWORDS or (len(name) < 3 and not name.isupper())))]
-    return named + _ERA.findall(text)
-
-
-# A fiscal year, in any of its spellings: 2025年度, 令和7年度, FY2025, "fiscal 2025", "fiscal year 2025".
-_FISCAL = re.compile(r"(\d{4})\s?年度|(令和|平成)\s?(\d{1,2}|元)\s?年度|\bFY\s?(\d{4})\b|\bfiscal (?:year )?(\d{4})\b", re.I)
-_ERA_START = {"令和": 2018, "平成": 1988}
-
-
-def fiscal_years(text: str) -> set[int]:
-    years: set[int] = set()
-    for western, era, era_year, fy, fiscal in _FISCAL.findall(text):
-        if era:
-            years.add(_ERA_START[era] + (1 if era_year == "元" else int(era_year)))
-        else:
-            years.add(int(western or fy or fiscal))
-    return years
-
-
-def version_mismatch(question: str, evidence: str) -> bool:
-    """The question names an edition (知的財産推進計画2023, "Program 2025", a fiscal year: 2025年度の相談件数, "in
-    FY2025") and the evidence has that name only with another number: a different edition of the document, or a
-    year it does not report, however close the passages are."""
-    q, ev = unicodedata.normalize("NFKC", question), unicodedata.normalize("NFKC", evidence)
-    found = _editions(ev)
-    for name, num in _editions(q):
-        stem = name[-2:].lower()
-        editions = {n for other, n in found if other[-2:].lower() == stem}
-        if editions and num not in editions:
-            return True
-    asked, reported = fiscal_years(q), fiscal_years(ev)
-    return bool(asked and reported and not asked & reported)
-
-
 _ASKING = re.compile(r"[?？]\s*$|何|いつ|いくら|誰|だれ|どこ|どれ|どの|どんな|どう|"
                     r"\b(?:what|which|who|whom|whose|when|where|why|how)\b", re.I)
 

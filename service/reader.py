@@ -17,8 +17,9 @@ import numpy as np
 from core.contracts import Hit
 from core.text import split_sentences
 from service.answer_types import states_any
+from service.editions import version_mismatch
 from service.facts import named_terms, numbers
-from service.question import Evidence, QuestionTerms, bigram_set, en_set, states_type, version_mismatch
+from service.question import Evidence, QuestionTerms, bigram_set, en_set, states_type
 from service.reader_model import ReaderModel
 from service.statements import is_item, is_statement
 from service.vectors import SentenceVectors
