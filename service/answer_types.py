@@ -197,7 +197,8 @@ def _relative_who(match: re.Match[str], before: str) -> bool:
 # "Who can apply?", 「誰が使えるの」, 「対象者は誰」 ask who is eligible: the conditions or classes of applicant, which
 # no organisation's name answers (service/question.py treats them as list questions).
 ELIGIBILITY = re.compile(
-    r"\bwho\s+(?:can|may|could|is eligible|are eligible|qualif(?:y|ies))\b|\bwho is it for\b|"
+    r"\bwho\s+(?:can(?:not|'t)?|may|could|(?:is|are)\s+(?:not\s+)?(?:eligible|allowed|permitted|entitled)|qualif(?:y|ies))\b|"
+    r"\bwho is it for\b|"
     r"(?:誰|だれ|どなた)が.{0,12}?(?:でき|使え|受けられ|対象)|対象(?:者|となる(?:方|人|者))?(?:は|って)(?:誰|だれ|どなた|どんな)",
     re.I)
 
