@@ -21,3 +21,14 @@ def is_statement(sentence: str) -> bool:
 
 def is_item(sentence: str) -> bool:
     return bool(_LIST_ITEM.match(sentence))
+
+
+# A negated statement or question: 「申請することができません」, 「対象となりません」, 「対象外」, "not eligible", "can't".
+_NEGATION = re.compile(
+    r"(?:でき|なら|なり|認められ|受け付け|含め|含まれ)(?:ません|ない)|対象外|(?:を|は)除く|除きます|不可|禁止|"
+    r"\b(?:not|cannot|never|no longer)\b|n't\b|\b(?:ineligible|excluded|exclude[sd]?|except)\b",
+    re.I)
+
+
+def negated(text: str) -> bool:
+    return bool(_NEGATION.search(text))

@@ -49,7 +49,19 @@ REPORT = """# 地域ものづくり企業の技術情報管理 調査報告
 
 認定企業は、毎年6月に事業報告書を提出してください。
 
-## 4. 報告
+## 4. 申請資格
+
+申請できる者は、次の要件をすべて満たす者です。
+
+- 市内に事業所を置いていること
+- 市税を滞納していないこと
+
+次のいずれかに該当する場合は、対象外となります。
+
+- 暴力団員または暴力団と密接な関係を有する者
+- 過去3年以内に市の補助金を不正に受給した者
+
+## 5. 報告
 
 事業が終わったときは、30日以内に完了報告書を提出してください。完了報告書には、次の書類を添付してください。
 
@@ -132,6 +144,14 @@ def test_a_list_is_never_the_whole_document(report: AnswerService) -> None:
     # every list item of the document.
     terms = QuestionTerms("Who can apply?", report.engine.current.retriever.term_stats)
     assert lists._section_for(terms, [[], ["2. 相談窓口の利用"], ["1. 調査の概要"]]) == ["2. 相談窓口の利用"]
+
+
+@pytest.mark.parametrize("question", ["申請できない者をすべて挙げてください。", "Who is not allowed to apply? List them all."])
+def test_a_list_question_about_what_is_not_allowed_gets_the_negated_list(report: AnswerService, question: str) -> None:
+    a = report.ask(AskRequest(question=question))
+    assert not a.abstained, a.notes
+    assert "暴力団" in a.answer and "不正に受給" in a.answer, a.answer
+    assert "滞納" not in a.answer, a.answer
 
 
 def test_numbered_steps_keep_their_numbers(report: AnswerService) -> None:

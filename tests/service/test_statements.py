@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from service.statements import is_item, is_statement
+from service.statements import is_item, is_statement, negated
 
 TITLE = "—イノベーションを創出・促進する知財エコシステムの再構築と「新たなクールジャパン戦略」の推進に向けて—"
 BYLINE = "内閣府 知的財産戦略推進事務局 参事官"
@@ -37,3 +37,16 @@ def test_is_statement(text: str, statement: bool) -> None:
 ])
 def test_is_item(text: str, item: bool) -> None:
     assert is_item(text) is item
+
+
+@pytest.mark.parametrize(("text", "neg"), [
+    ("次のいずれかに該当する者は、申請することができません。", True),
+    ("次のいずれかに該当する出願は、助成の対象となりません。", True),
+    ("助成対象外の経費", True),
+    ("Which filings are not eligible?", True),
+    ("What can't the clinic help with?", True),
+    ("申請できるのは、次の要件をすべて満たす事業者です。", False),
+    ("Who can apply?", False),
+])
+def test_negated(text: str, neg: bool) -> None:
+    assert negated(text) is neg
