@@ -31,7 +31,6 @@ from service.reader import (
 )
 from service.reader_model import ReaderModel
 from service.schemas import AskRequest
-from service.statements import negated
 from service.vectors import SentenceVectors
 from service.verifier import verify
 
@@ -182,27 +181,10 @@ class AnswerService:
             return [], f"not answered: {verdict.reason}", False
         anchor = max(cands, key=lambda c: c.rank_score)
         chosen = select(self.reader, cands)
-        chunks = self.engine.current.index.chunks
-        # A list question about what is *not* allowed (「申請できない者」, "which filings are not eligible") is answered
-        # by the list a negated sentence announces (「次のいずれかに該当する者は、申請することができません。」), when
-        # the reader's best announces the positive one beside it. (A best sentence that is an item is left alone: the
-        # items of 「対象とならない経費」 state no negation themselves.)
-        if terms.asks_list and negated(ctx.question) and lists.announces(anchor.text) and not negated(anchor.text):
-            for lead in sorted((c for c in cands if negated(c.text) and lists.announces(c.text)),
-                               key=lambda c: -c.rank_score):
-                following = lists.announced_items(lead, chunks, ctx.result.hits)
-                if following:
-                    return lists.trim([lead, *following]), None, True
-        # The best sentence hands over to a list (「…は次のとおりです。」): the answer is that list, whatever was asked.
-        # So is a list whose announcement the reader chose beside the best sentence, an item of it.
-        for lead in [anchor, *(c for c in chosen if c is not anchor)]:
-            following = lists.announced_items(lead, chunks, ctx.result.hits)
-            if following and (lead is anchor or any(f.start == anchor.start for f in following)):
-                return lists.trim([lead, *following]), None, True
-        if terms.asks_list:
-            items = lists.enumerate_items(terms, ctx.question, anchor, chunks, ctx.result.hits)
-            if len(items) >= 2:
-                return lists.trim(items), None, True
+        items = lists.list_answer(terms, ctx.question, anchor, chosen, cands, self.engine.current.index.chunks,
+                                  ctx.result.hits)
+        if items:
+            return items, None, True
         return chosen, None, False
 
     def _extractive(self, ctx: _Context, notes: list[str]) -> Answer:

@@ -18,7 +18,7 @@ from core.contracts import Chunk, Hit
 from core.text import split_sentences
 from service.question import Evidence, QuestionTerms
 from service.reader import Candidate
-from service.statements import is_item, is_statement
+from service.statements import is_item, is_statement, negated
 
 MAX_ITEMS = 8
 MAX_CHARS = 1200
@@ -215,3 +215,29 @@ def trim(items: list[Candidate]) -> list[Candidate]:
             break
         out.append(c)
     return out
+
+
+def list_answer(terms: QuestionTerms, question: str, anchor: Candidate, chosen: list[Candidate],
+                cands: list[Candidate], chunks: list[Chunk], hits: list[Hit]) -> list[Candidate]:
+    """The list that answers the question, first line and items (empty: answer with the reader's chosen sentences).
+    ``anchor`` is the reader's best sentence, ``chosen`` the sentences it would answer with, ``cands`` all of them."""
+    # A list question about what is *not* allowed (「申請できない者」, "which filings are not eligible") is answered by
+    # the list a negated sentence announces (「次のいずれかに該当する者は、申請することができません。」), when the
+    # reader's best announces the positive one beside it. (A best sentence that is an item is left alone: the items
+    # of 「対象とならない経費」 state no negation themselves.)
+    if terms.asks_list and negated(question) and announces(anchor.text) and not negated(anchor.text):
+        for lead in sorted((c for c in cands if negated(c.text) and announces(c.text)), key=lambda c: -c.rank_score):
+            following = announced_items(lead, chunks, hits)
+            if following:
+                return trim([lead, *following])
+    # The best sentence hands over to a list (「…は次のとおりです。」): the answer is that list, whatever was asked.
+    # So is a list whose announcement the reader chose beside the best sentence, an item of it.
+    for lead in [anchor, *(c for c in chosen if c is not anchor)]:
+        following = announced_items(lead, chunks, hits)
+        if following and (lead is anchor or any(f.start == anchor.start for f in following)):
+            return trim([lead, *following])
+    if terms.asks_list:
+        items = enumerate_items(terms, question, anchor, chunks, hits)
+        if len(items) >= 2:
+            return trim(items)
+    return []
