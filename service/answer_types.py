@@ -69,6 +69,7 @@ _ASKS: dict[str, re.Pattern[str]] = {
 }
 
 # Evidence side: how each kind of fact is written.
+_EMAIL = r"[\w.+-]+@[\w-]+\.[\w.]+"
 _SHARE = r"\d[\d.]*\s*(?:%|パーセント|割)|半分|半数|\bhalf\b|\bpercent\b"
 # A span counted to or from an event (「60日前まで」, 「30日以内」): a deadline as much as a duration.
 _SPAN_UNIT = r"(?:営業日|日|週間?|か月|ヶ月|カ月|年)"
@@ -106,7 +107,7 @@ _STATES: dict[str, re.Pattern[str]] = {
         rf"(?:最長|最大|最短|最低|約|通算)\s*\d+\s*{_SPAN_UNIT}|(?<![\d和成])\d{{1,2}}\s*(?:年|か月|ヶ月|カ月)(?!\s*[度\d月目])",
         re.I),
     "contact": re.compile(
-        r"\d{2,4}-\d{2,4}-\d{3,4}|[\w.+-]+@[\w-]+\.[\w.]+|https?://\S+|電話|TEL|窓口|相談室|問い?合わせ", re.I),
+        rf"\d{{2,4}}-\d{{2,4}}-\d{{3,4}}|{_EMAIL}|https?://\S+|電話|TEL|窓口|相談室|問い?合わせ", re.I),
     "place": re.compile(
         r"[一-龥ァ-ヴー]{1,8}(?:都|道|府|県|市|区|町|村|国|地域|会場|ビル|階|センター|事務所|会館|会議室|ホール)|"
         r"[ぁ-ん]{2,5}(?:市|町|村)|\d+\s*階|\b(?:in|at) [A-Z][a-z]+", re.I),
@@ -127,7 +128,7 @@ _COUNTED: dict[str, tuple[str, str]] = {
     "countries": ("か国|カ国|ヶ国", r"countr(?:y|ies)|nations"),
     "points": ("点", r"points"),
 }
-_COUNT_JA = re.compile(r"何\s*(?:十|百|千|万|億)?\s*(人|名|社|件|回|か国|カ国|ヶ国|点)")
+_COUNT_JA = re.compile(r"何\s*(?:十|百|千|万|億)?\s*(" + "|".join(ja for ja, _ in _COUNTED.values()) + ")")
 _COUNT_EN = re.compile(r"\b(?:how many|number of)\s+(?:[a-z-]+\s+){0,2}?(" +
                        "|".join(en for _, en in _COUNTED.values()) + r")\b", re.I)
 for _kind, (_ja, _en) in _COUNTED.items():
@@ -145,12 +146,21 @@ _CHANNELS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
               re.compile(r"(?<![\d-])\(?0\d{1,4}\)?[-‐ ]\d{1,4}[-‐ ]\d{3,4}(?![\d-])|\+\d{1,3}[- ]\d")),
     "fax": (re.compile(r"(?:FAX|ファクス|ファックス)\s*番号|\bfax (?:number|no)\b", re.I),
             re.compile(r"(?:FAX|ファクス|ファックス)\s*(?:番号)?\s*[:：]?\s*\(?\d", re.I)),
-    "email": (re.compile(r"メールアドレス|\be-?mail address\b", re.I), re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")),
+    "email": (re.compile(r"メールアドレス|\be-?mail address\b", re.I), re.compile(_EMAIL)),
 }
 for _channel, (_, _written) in _CHANNELS.items():
     _STATES[f"contact:{_channel}"] = _written
+_CHANNEL_NAMES = {"phone": "phone number", "fax": "fax number", "email": "e-mail address"}
 
 TYPES: tuple[str, ...] = tuple(_ASKS)
+
+
+def kind_name(kind: str) -> str:
+    """An answer type as staff read it in the notes: "count of people", "fax number", "e-mail address"."""
+    base, _, detail = kind.partition(":")
+    if not detail:
+        return base
+    return _CHANNEL_NAMES[detail] if base == "contact" else f"{base} of {detail}"
 
 
 def counted(question: str) -> list[str]:
@@ -168,8 +178,11 @@ def _nfkc(text: str) -> str:
     return unicodedata.normalize("NFKC", text)
 
 
-_INTERROGATIVE = re.compile(
-    r"何|いつ|いくら|幾ら|誰|だれ|どなた|どこ|どの|どれ|どんな|\b(?:how|when|who|whom|where|which|what)\b", re.I)
+# The interrogatives of both languages: a cue containing one asks (expected_types); a sentence containing one is
+# part of the question rather than the asker's situation (service/question.asked_part).
+INTERROGATIVE = re.compile(
+    r"何|いつ|いくら|幾ら|誰|だれ|どなた|どこ|どの|どれ|どんな|どう|"
+    r"\b(?:how|when|who|whom|whose|where|which|what|why)\b", re.I)
 
 
 # A value noun modified by a "what kind of" interrogative asks which kinds there are, not a value: 「どんな費用が
@@ -216,7 +229,7 @@ def expected_types(question: str) -> set[str]:
             topic = _TOPIC_AFTER.match(q, m.end()) or _TOPIC_BEFORE.search(before)
             if _relative_who(m, before) or (name == "who" and ELIGIBILITY.search(q)):
                 continue
-            if _INTERROGATIVE.search(m.group()):
+            if INTERROGATIVE.search(m.group()):
                 found.add(name)
                 break
             kinds = _KINDS_BEFORE.search(before) or (

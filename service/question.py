@@ -14,7 +14,7 @@ from functools import lru_cache
 from core.text import split_sentences
 from retriever.terms import TermStats
 from retriever.tokenize import EN_STOPWORDS, SudachiTokenizer, char_ngram_tokens, english_tokens, get_tokenizer
-from service.answer_types import ELIGIBILITY, expected_types, states_any
+from service.answer_types import ELIGIBILITY, INTERROGATIVE, expected_types, states_any
 from service.facts import named_terms, numbers
 
 _ASCII = re.compile(r"[A-Za-z0-9]+")
@@ -100,8 +100,7 @@ _EN_NAME = re.compile(r"(?<![.?!]\s)(?<!^)\b([A-Z][a-zA-Z]+(?:[ -][A-Z][a-zA-Z]+
 _ACRONYM = re.compile(r"(?<![A-Za-z])[A-Z][A-Z0-9]+(?![A-Za-z])")
 
 
-_ASKING = re.compile(r"[?？]\s*$|何|いつ|いくら|誰|だれ|どこ|どれ|どの|どんな|どう|"
-                    r"\b(?:what|which|who|whom|whose|when|where|why|how)\b", re.I)
+_QUESTION_MARK = re.compile(r"[?？]\s*$")
 
 
 def asked_part(question: str) -> str:
@@ -110,7 +109,8 @@ def asked_part(question: str) -> str:
     describe the asker, not something the documents must mention."""
     spans = split_sentences(question)
     texts = [question[sp.start : sp.end] for sp in spans]
-    first = next((i for i, t in enumerate(texts) if _ASKING.search(t)), len(texts) - 1)
+    first = next((i for i, t in enumerate(texts) if _QUESTION_MARK.search(t) or INTERROGATIVE.search(t)),
+                 len(texts) - 1)
     return " ".join(texts[max(first, 0) :]) or question
 
 

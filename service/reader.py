@@ -16,7 +16,7 @@ import numpy as np
 
 from core.contracts import Hit
 from core.text import split_sentences
-from service.answer_types import states_any
+from service.answer_types import kind_name, states_any
 from service.editions import version_mismatch
 from service.facts import named_terms, numbers
 from service.question import Evidence, QuestionTerms, bigram_set, en_set, states_type
@@ -255,7 +255,7 @@ def decide(model: ReaderModel, feats: dict[str, float], terms: QuestionTerms) ->
     p = model.pool.prob(feats)
     if p >= model.threshold:
         return PoolDecision(True, p, feats)
-    kinds = "/".join(sorted(_kind_name(t) for t in terms.types))
+    kinds = "/".join(sorted(kind_name(t) for t in terms.types))
     if feats.get("edition_mismatch"):
         reason = "the question names another edition of the document than the passages found"
     elif terms.types and (feats.get("type_pool_miss") or not feats.get("type_focus")):
@@ -269,14 +269,6 @@ def decide(model: ReaderModel, feats: dict[str, float], terms: QuestionTerms) ->
     else:
         reason = "no passage found answers the question well enough"
     return PoolDecision(False, p, feats, reason)
-
-
-def _kind_name(kind: str) -> str:
-    """An answer type as staff read it in the notes: "count of people", "fax number", "e-mail address"."""
-    base, _, detail = kind.partition(":")
-    if not detail:
-        return base
-    return {"phone": "phone number", "fax": "fax number", "email": "e-mail address"}.get(detail, f"{base} of {detail}")
 
 
 def select(model: ReaderModel, cands: list[Candidate]) -> list[Candidate]:

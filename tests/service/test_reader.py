@@ -9,8 +9,8 @@ import pytest
 
 from core.contracts import Hit
 from retriever.tokenize import english_tokens
-from service import reader
 from service.answer import AnswerService, abstain_text
+from service.answer_types import kind_name
 from service.lists import announces
 from service.question import (
     QuestionTerms,
@@ -227,4 +227,4 @@ def test_cross_lingual_pool_feature_counts_words_no_passage_mentions(service: An
     ("contact:email", "e-mail address"),
 ])
 def test_a_refusal_names_the_asked_kind_as_staff_read_it(kind: str, name: str) -> None:
-    assert reader._kind_name(kind) == name
+    assert kind_name(kind) == name
