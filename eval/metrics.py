@@ -115,7 +115,7 @@ def number_text(n: Decimal) -> str:
     return format(n, "f")
 
 
-def key_facts(text: str) -> tuple[set[Decimal], set[str]]:
+def key_facts(text: str) -> tuple[frozenset[Decimal], frozenset[str]]:
     """Numbers (dates, amounts, counts, as values) and named terms (acronyms, long katakana words) of a text."""
     t = strip_markers(text)
     return numbers(t), named_terms(t)
@@ -262,7 +262,7 @@ def citation_precision_gold(citations: Sequence[Citation], gold_quotes: Sequence
     return sum(any(covers(c, q) for q in gold_quotes) for c in citations) / len(citations)
 
 
-def unsupported_answer_numbers(answer: str, citations: Sequence[Citation]) -> set[Decimal] | None:
+def unsupported_answer_numbers(answer: str, citations: Sequence[Citation]) -> frozenset[Decimal] | None:
     """Numbers the answer states that no cited passage (or its reference translation) states; None when the answer
     states no number at all."""
     stated = numbers(strip_markers(answer))

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 _JA_UNITS = {"兆": Decimal(10) ** 12, "億": Decimal(10) ** 8, "万": Decimal(10) ** 4, "千": Decimal(1000)}
 _EN_UNITS = {"trillion": Decimal(10) ** 12, "billion": Decimal(10) ** 9, "million": Decimal(10) ** 6,
@@ -76,16 +77,19 @@ def numbers_en(text: str) -> set[Decimal]:
     return out
 
 
-def numbers(text: str) -> set[Decimal]:
-    return numbers_ja(text) | numbers_en(text)
+# Cached: the reader and the verifier ask again and again about the same index sentences, for every question.
+@lru_cache(maxsize=4096)
+def numbers(text: str) -> frozenset[Decimal]:
+    return frozenset(numbers_ja(text) | numbers_en(text))
 
 
-def named_terms(text: str) -> set[str]:
+@lru_cache(maxsize=4096)
+def named_terms(text: str) -> frozenset[str]:
     """Acronyms and long katakana words: the names a wrong answer would get wrong."""
     t = unicodedata.normalize("NFKC", text)
-    return {m.upper() for m in _ASCII_TERM.findall(_IGNORED.sub(" ", t))} | set(_KATAKANA.findall(t))
+    return frozenset({m.upper() for m in _ASCII_TERM.findall(_IGNORED.sub(" ", t))} | set(_KATAKANA.findall(t)))
 
 
-def unsupported_numbers(claim: str, evidence: str) -> set[Decimal]:
+def unsupported_numbers(claim: str, evidence: str) -> frozenset[Decimal]:
     """Numbers in ``claim`` that the evidence does not state (either language's notation)."""
     return numbers(claim) - numbers(evidence)
