@@ -53,6 +53,35 @@ def plain_heading(line: str) -> bool:
     )
 
 
+def _plain_kind(line: str) -> tuple[str, int, int | None] | None:
+    """How a plain heading-like line is numbered: (pattern, depth, its number); None for a line that is not
+    heading-like, or is a chapter (a table of contents lists those in a run too, as headings)."""
+    if not plain_heading(line) or _CHAPTER.match(line):
+        return None
+    m = _NUMBERED.match(line)
+    if m:
+        return "numbered", m.group(1).count("."), int(m.group(1).split(".")[-1])
+    m = _PAREN_NUM.match(line)
+    return ("paren", 0, int(m.group(0)[1:-1])) if m else ("bullet", 0, None)
+
+
+def enumerated_lines(lines: list[str]) -> set[int]:
+    """Indices of short numbered or bulleted plain lines that follow on from a sibling (the next number of the same
+    numbering, or the same bullet) with no body between: 「(1)正社員」「(2)契約社員」 or 「1. 届出書を出す」「2. 面談を
+    受ける」 is a list, not a run of empty sections. Each heading of a real outline has body under it before its next
+    sibling; a heading right after a list (「3. 審査」 then 「2. 報奨」) does not continue its numbering."""
+    kinds = [_plain_kind(line.strip()) if line.strip() else None for line in lines]
+    filled = [i for i, line in enumerate(lines) if line.strip()]
+    items: set[int] = set()
+    for a, b in zip(filled, filled[1:], strict=False):
+        ka, kb = kinds[a], kinds[b]
+        if ka is None or kb is None or ka[:2] != kb[:2]:
+            continue
+        if ka[2] is None or kb[2] == ka[2] + 1:
+            items.update((a, b))
+    return items
+
+
 def detect_sections(text: str, doc_title: str | None = None) -> list[Section]:
     """Split the normalized text into body regions, each with its heading path. Heading lines are not body."""
     sections: list[Section] = []
@@ -66,7 +95,9 @@ def detect_sections(text: str, doc_title: str | None = None) -> list[Section]:
         if text[body_start:end].strip():
             sections.append(Section(tuple(t for _, t in stack), body_start, end))
 
-    for line in text.splitlines(keepends=True):
+    lines = text.splitlines(keepends=True)
+    listed = enumerated_lines(lines)
+    for n, line in enumerate(lines):
         stripped = line.strip()
         md = _MD_HEADING.match(stripped)
         title: str | None = None
@@ -81,7 +112,7 @@ def detect_sections(text: str, doc_title: str | None = None) -> list[Section]:
                 body_start = pos
                 continue
             level = heading_level(title, len(md.group(1)), seen_numbered)
-        elif stripped and plain_heading(stripped):
+        elif stripped and n not in listed and plain_heading(stripped):
             title = stripped
             level = heading_level(title, None, seen_numbered)
         if title is not None and level is not None:
