@@ -86,6 +86,12 @@ REGISTRY: dict[str, EvalSet] = {
         EvalSet("train-report", DATA / "train_docs" / "trade_secret_report.jsonl",
                 (DATA / "train_docs" / "trade_secret_report.md",),
                 "training questions over a survey report (Markdown) with its own index"),
+        EvalSet("train-rules", DATA / "train_docs" / "employee_invention_rules.jsonl",
+                (DATA / "train_docs" / "employee_invention_rules.txt",),
+                "training questions over a company's employee-invention rules (plain text: articles, Q&A) with its own index"),
+        EvalSet("train-brand", DATA / "train_docs" / "regional_brand_handbook.jsonl",
+                (DATA / "train_docs" / "regional_brand_handbook.html",),
+                "training questions over a prefecture's regional-brand handbook (HTML) with its own index"),
         EvalSet("guide", DATA / "guide" / "guide.jsonl", (DATA / "guide",), "startup IP guide (HTML) with its own index"),
     )
 }
