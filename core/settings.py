@@ -13,7 +13,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="IPQA_", env_file=".env", extra="ignore")
+    # An empty variable (`IPQA_READER_MODEL=`) means "not set": the default, not the path "." or an empty string.
+    model_config = SettingsConfigDict(env_prefix="IPQA_", env_file=".env", extra="ignore", env_ignore_empty=True)
 
     # storage
     var_dir: Path = Field(default=REPO_ROOT / "var", description="Writable state: index builds, feedback DB, uploads.")
