@@ -51,6 +51,12 @@ _LIST_ASK = re.compile(
 )
 
 
+def interrogative_word(term: str) -> bool:
+    """幾ら, 誰, 何人, 何件…: Sudachi tags them as nouns, but a passage answers them without ever using them, so they
+    are not terms the evidence should mention (every 「いくらですか」 looked like a question about something unseen)."""
+    return term in _JA_WH or term.startswith("何")
+
+
 def asks_for_list(question: str) -> bool:
     q = unicodedata.normalize("NFKC", question)
     return bool(_LIST_ASK.search(q) or ELIGIBILITY.search(q))
@@ -189,8 +195,8 @@ class QuestionTerms:
     def __init__(self, question: str, stats: TermStats) -> None:
         tok = get_tokenizer("sudachi")
         assert isinstance(tok, SudachiTokenizer)
-        self.ja = {t for t in tok(question) if t not in _EN_FRAME}
-        self.nouns = {t for t in tok.nouns(question) if t not in _EN_FRAME}
+        self.ja = {t for t in tok(question) if t not in _EN_FRAME and not interrogative_word(t)}
+        self.nouns = {t for t in tok.nouns(question) if t not in _EN_FRAME and not interrogative_word(t)}
         self.en = {t for t in english_tokens(question) if t not in _EN_FRAME}
         self.focus = focus_terms(question)
         self.facts = {str(n) for n in numbers(question)} | {t.upper() for t in named_terms(question)}
