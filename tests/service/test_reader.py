@@ -74,6 +74,20 @@ def test_figures_of_the_askers_situation_need_not_be_in_the_passages(service: An
     assert {str(n) for n in QuestionTerms("How many of the 39 companies won?", stats).figures} == {"39"}
 
 
+def test_interrogatives_are_not_terms_the_passages_must_mention() -> None:
+    """Sudachi tags 幾ら, 誰 and 何人 as nouns; a passage answers them without using them, so a question that asks
+    「いくらですか」 about what the passage states is fully matched by it."""
+    from retriever.terms import TermStats
+    from service.question import Evidence
+
+    stats = TermStats([["補助", "上限", "額"], ["参加", "定員"]], [])
+    q = QuestionTerms("補助金の上限はいくらですか？", stats)
+    assert "幾ら" not in q.nouns | q.ja and {"補助金", "上限"} <= q.nouns
+    assert q.unmatched(Evidence.of(["補助金の上限は15万円です。"])) == (0.0, 0.0)
+    assert "何人" not in QuestionTerms("何人まで参加できますか", stats).nouns
+    assert "誰" not in QuestionTerms("誰が申請できますか", stats).ja
+
+
 def test_shipped_model_matches_the_code_and_records_its_training() -> None:
     model = ReaderModel.load()
     assert model.sentence.names == READER_FEATURES and model.ranker.names == READER_FEATURES
@@ -81,6 +95,8 @@ def test_shipped_model_matches_the_code_and_records_its_training() -> None:
     assert 0.0 < model.threshold < 1.0 and model.version.startswith("reader-")
     info = json.loads(DEFAULT_MODEL.read_text(encoding="utf-8"))["info"]
     assert info["trained_on"] == "eval/data/train.jsonl" and info["questions"] >= 300
+    # The answerability fit was chosen with each training document held out, and records how it was chosen.
+    assert info["answerability_fit"]["held_out_document_auc"] > 0.5
 
 
 def test_unusable_model_file_is_a_clear_error(tmp_path: Path) -> None:
