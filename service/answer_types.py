@@ -44,10 +44,13 @@ _ASKS: dict[str, re.Pattern[str]] = {
         re.I),
     # "Who is the <office>?" asks for the name of the person holding it, which a text naming only the office (「内閣総理
     # 大臣を本部長とし」) does not give; "who heads <organisation>?" is answered by the office.
+    # 「委員長は誰が務めますか」 asks who fills the office, which the office's holder by title answers; the name of a
+    # guideline or a product (「指針の名前は」, "the name of the programme") is no person's.
     "person": re.compile(
-        rf"(?:{_ROLES})\s*(?:は|って)\s*(?:誰|だれ|どなた)|名前|氏名|"
+        rf"(?:{_ROLES})\s*(?:は|って)\s*(?:誰|だれ|どなた)(?!\s*が)|氏名|"
+        r"(?:者|長|員|講師|先生|担当|代表)の?(?:お)?名前|"
         rf"^\s*who (?:is|was|are|were) (?:the |a |an )?(?:current |present |new )?(?:[a-z]+ )?(?:{_ROLES_EN})\b|"
-        r"\bwhat is the name of\b|\bname of the\b",
+        rf"\bname of the (?:current |present )?(?:person|official|contact|author|speaker|lecturer|{_ROLES_EN})\b",
         re.I),
     "duration": re.compile(
         r"何年間|何か月|何ヶ月|何カ月|何日間|何週間|何時間|何日以内|何営業日|何分|どのくらいの期間|期間は|\bhow long\b|"

@@ -33,6 +33,13 @@ from service.answer_types import expected_types, states
         ("Which agency runs IPAS?", {"who"}),
         ("Who is the Prime Minister of Japan?", {"person"}),
         ("今の日本の首相は誰？", {"person"}),
+        ("担当者の名前を教えて", {"person"}),
+        ("What is the name of the current minister?", {"person"}),
+        # Who fills an office is answered by its title (「委員長は知的財産部長とする」); a thing's name is no person's.
+        ("発明審査委員会の委員長は誰が務めますか？", {"who"}),
+        ("政府が示した指針の名前は？", set()),
+        ("What is the name of the guideline?", set()),
+        ("野菜の名前で出願する予定です。県の補助金は受けられますか？", set()),
         ("知的財産戦略本部のトップは誰ですか？", {"who"}),  # the office answers it
         ("How long does the mentoring last?", {"duration"}),
         # A span counted in days is a duration (answered by 「30日以内」), and still a count.
