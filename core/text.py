@@ -13,6 +13,9 @@ from dataclasses import dataclass
 # A sentence ends at 。！？ (NFKC turns ！？ into !?), optionally followed by closing brackets, or at a line end.
 _SENTENCE = re.compile(r"[^\n。!?]*(?:[。!?]+[」』)\]]*|\n|$)")
 _EN_SENTENCE_BREAK = re.compile(r"(?<=[a-z0-9)][.])\s+(?=[A-Z])")
+# The number of a list item or a numbered heading at a line start (「2. AOBA-IPナビに…」, "3.1 Scope") is not the end of
+# a sentence, whatever letter follows it.
+_LINE_NUMBER = re.compile(r"(?:^|\n)[ \t]*\d+(?:\.\d+)*\.$")
 _JA_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 
 
@@ -31,7 +34,9 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[S
         if piece_start == piece_end:
             continue
         # English prose inside a line ends sentences at ". X".
-        cuts = [piece_start] + [b.end() for b in _EN_SENTENCE_BREAK.finditer(text, piece_start, piece_end)] + [piece_end]
+        breaks = [b for b in _EN_SENTENCE_BREAK.finditer(text, piece_start, piece_end)
+                  if not _LINE_NUMBER.search(text, max(0, text.rfind("\n", 0, b.start())), b.start())]
+        cuts = [piece_start] + [b.end() for b in breaks] + [piece_end]
         for a, b in zip(cuts, cuts[1:], strict=False):
             s, e = a, b
             while s < e and text[s].isspace():

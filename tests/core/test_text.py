@@ -12,6 +12,17 @@ def test_sentences_split_at_japanese_and_english_ends_with_exact_offsets() -> No
     assert pieces == ["知財を活用する。", "スタートアップを支援する！", "The plan is new.", "It has five pillars."]
 
 
+def test_a_list_number_at_a_line_start_is_not_a_sentence_end() -> None:
+    # 「2. AOBA…」 read as "2." + "AOBA…" lost its item mark, and the step fell out of its list.
+    text = "手順は次のとおり。\n1. 発明を整理する。\n2. AOBA-IPナビにログインする。\n12. IPAS supports startups. It helps."
+    pieces = [text[s.start : s.end] for s in split_sentences(text)]
+    assert pieces == ["手順は次のとおり。", "1. 発明を整理する。", "2. AOBA-IPナビにログインする。",
+                      "12. IPAS supports startups.", "It helps."]
+    # Inside a line a number before a capital still ends an English sentence.
+    prose = "See section 3. The rule applies."
+    assert [prose[s.start : s.end] for s in split_sentences(prose)] == ["See section 3.", "The rule applies."]
+
+
 def test_closing_brackets_stay_with_their_sentence() -> None:
     text = "「知財を守る。」次の文。"
     assert [text[s.start : s.end] for s in split_sentences(text)] == ["「知財を守る。」", "次の文。"]
