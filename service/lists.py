@@ -85,8 +85,11 @@ def _section_for(question_terms: QuestionTerms, paths: list[list[str]]) -> list[
     # Failing a heading that names the ask, the best-ranked passage's section; never the whole document (the
     # untitled opening paragraph has no section, and every list item of the document is under its "root").
     chosen = next((p for p in paths if p), [])
+    asks_negated = negated(question_terms.question)
     for order, path in enumerate(paths):
         for d in range(1, len(path) + 1):
+            if negated(path[d - 1]) != asks_negated and negated(path[d - 1]):
+                continue  # 「補助の対象外となる経費」 does not list the costs a positive question asks for
             key = (round(question_terms.coverage(Evidence.of([path[d - 1]])), 6), d, -order)
             if key > best:
                 best, chosen = key, path[:d]
@@ -194,16 +197,26 @@ def announced_items(anchor: Candidate, chunks: list[Chunk], hits: list[Hit]) -> 
     hit_for = {h.chunk_id: h for h in hits}
     items: list[Candidate] = []
     gap = 0
+    last: _Sentence | None = None
     for s in after:
+        if not is_item(s.text) and last is not None and _same_line(last, s):
+            continue  # the item's own further sentence (「・個人は出願できません。個人の生産者は…」)
         if not is_item(s.text):
             gap += 1
             if items or gap > _MAX_GAP:
                 break
             continue
         items.append(_as_candidate(s, hit_for, len(hits) + 1))
+        last = s
         if len(items) == MAX_ITEMS:
             break
     return items
+
+
+def _same_line(a: _Sentence, b: _Sentence) -> bool:
+    """Whether ``b`` follows ``a`` on the same line of the same chunk."""
+    c = a.chunk
+    return b.chunk is c and a.end <= b.start and "\n" not in c.text[a.end - c.start : b.start - c.start]
 
 
 def trim(items: list[Candidate]) -> list[Candidate]:
@@ -225,8 +238,12 @@ def list_answer(terms: QuestionTerms, question: str, anchor: Candidate, chosen: 
     # the list a negated sentence announces (「次のいずれかに該当する者は、申請することができません。」), when the
     # reader's best announces the positive one beside it. (A best sentence that is an item is left alone: the items
     # of 「対象とならない経費」 state no negation themselves.)
-    if terms.asks_list and negated(question) and announces(anchor.text) and not negated(anchor.text):
-        for lead in sorted((c for c in cands if negated(c.text) and announces(c.text)), key=lambda c: -c.rank_score):
+    # The same holds when the reader chose such an announcement beside a positive best sentence (「対象外となる経費は」
+    # → 「次の経費は支援の対象外です。」 and its items, not 「補助の対象となる経費は…」).
+    if negated(question) and not negated(anchor.text) and (
+            (terms.asks_list and announces(anchor.text)) or any(negated(c.text) and announces(c.text) for c in chosen)):
+        pool = cands if terms.asks_list and announces(anchor.text) else chosen
+        for lead in sorted((c for c in pool if negated(c.text) and announces(c.text)), key=lambda c: -c.rank_score):
             following = announced_items(lead, chunks, hits)
             if following:
                 return trim([lead, *following])

@@ -126,6 +126,8 @@ def test_the_one_sub_section_the_question_names_is_the_list(report: AnswerServic
     ("IPASの締切はいつ", False),
     ("Who can apply for the grant?", True),  # eligibility is enumerated
     ("この制度は誰が使えるの？", True),
+    ("出願できないのは誰ですか？", True),  # the ones who cannot, enumerated
+    ("使えるのはどんな人？", True),
     ("Who runs IPAS?", False),
 ])
 def test_list_questions_include_procedures(question: str, is_list: bool) -> None:
@@ -159,3 +161,62 @@ def test_numbered_steps_keep_their_numbers(report: AnswerService) -> None:
     assert "1. 電話で相談日時を予約する。[1]" in a.answer.splitlines()
     assert not any(line.startswith("・1.") for line in a.answer.splitlines())
 
+
+
+COSTS = """# 地域ブランド出願支援の案内
+
+## 1. 補助金
+
+### 1.1 補助の対象となる経費
+
+補助の対象となる経費は、弁理士への依頼費用、特許庁への出願料、登録料です。補助率は対象経費の2分の1です。
+
+### 1.2 補助の対象外となる経費
+
+次の経費は支援の対象外です。
+
+- 商標登録の更新にかかる費用
+- 団体の職員の人件費
+- 消費税
+
+## 2. 出願できる者
+
+次の団体は出願できます。
+
+- 事業協同組合
+- 商工会
+
+次の者は出願できません。
+
+- 個人は出願できません。個人の生産者は、所属する組合を通じて制度を利用してください。
+- 株式会社などの会社は出願人になれません。
+- 地方公共団体は出願人になれません。
+"""
+
+
+@pytest.fixture(scope="module")
+def costs(tmp_path_factory: pytest.TempPathFactory) -> AnswerService:
+    tmp = tmp_path_factory.mktemp("costs")
+    doc = tmp / "costs.md"
+    doc.write_text(COSTS, encoding="utf-8")
+    return _service(tmp, [doc])
+
+
+def test_an_item_of_two_sentences_does_not_end_its_list(costs: AnswerService) -> None:
+    a = costs.ask(AskRequest(question="出願できないのは誰ですか？"))
+    assert not a.abstained, a.notes
+    for item in ["個人は出願できません", "株式会社などの会社", "地方公共団体"]:
+        assert item in a.answer, a.answer
+
+
+def test_what_is_excluded_gets_the_negated_list_the_reader_chose(costs: AnswerService) -> None:
+    a = costs.ask(AskRequest(question="補助の対象外となる経費は何ですか？"))
+    assert not a.abstained, a.notes
+    for item in ["更新にかかる費用", "人件費", "消費税"]:
+        assert item in a.answer, a.answer
+
+
+def test_a_positive_list_question_is_not_answered_by_the_excluded_section(costs: AnswerService) -> None:
+    a = costs.ask(AskRequest(question="補助の対象になる経費を全部挙げてください。"))
+    assert not a.abstained, a.notes
+    assert "弁理士への依頼費用" in a.answer and "更新にかかる費用" not in a.answer, a.answer
