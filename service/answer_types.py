@@ -215,7 +215,9 @@ def _relative_who(match: re.Match[str], before: str) -> bool:
 ELIGIBILITY = re.compile(
     r"\bwho\s+(?:can(?:not|'t)?|may|could|(?:is|are)\s+(?:not\s+)?(?:eligible|allowed|permitted|entitled)|qualif(?:y|ies))\b|"
     r"\bwho is it for\b|"
-    r"(?:誰|だれ|どなた)が.{0,12}?(?:でき|使え|受けられ|対象)|対象(?:者|となる(?:方|人|者))?(?:は|って)(?:誰|だれ|どなた|どんな)",
+    r"(?:誰|だれ|どなた)が.{0,12}?(?:でき|使え|受けられ|対象)|対象(?:者|となる(?:方|人|者))?(?:は|って)(?:誰|だれ|どなた|どんな)|"
+    # 「申請できないのは誰」, 「使えるのはどんな人」: the ones who can (not), asked for.
+    r"(?:でき|使え|受けられ|なれ)(?:る|ない|ません)(?:の|人|者|方)(?:は|って)(?:誰|だれ|どなた|どんな)",
     re.I)
 
 

@@ -29,6 +29,7 @@ from service.answer_types import expected_types, states
         ("Who is eligible for the subsidy?", set()),
         ("このクリニックは誰が使えるの？", set()),
         ("対象者は誰ですか", set()),
+        ("申請できないのは誰ですか", set()),
         ("その支援は誰が実施していますか？", {"who"}),
         ("Which agency runs IPAS?", {"who"}),
         ("Who is the Prime Minister of Japan?", {"person"}),
