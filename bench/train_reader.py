@@ -2,8 +2,9 @@
 
     .venv/bin/python bench/train_reader.py [--train eval/data/train.jsonl] [--report-dev]
 
-Only eval/data/train.jsonl is learned from. ``--report-dev`` also scores the fitted model on eval/data/dev.jsonl
-(design choice, never fitting); the held-out set and the second document are never read here.
+Only the training sets are learned from: eval/data/train.jsonl over the bundled plan, and each document in
+eval/data/train_docs/ with its questions beside it. ``--report-dev`` also scores the fitted model on
+eval/data/dev.jsonl (design choice, never fitting); the held-out set and the guide are never read here.
 
 1. Every training question is retrieved over the bundled corpus; each candidate sentence of its top passages gets
    the reader's features (service/reader.py) and the label "overlaps a gold quote".

@@ -88,7 +88,7 @@ def _section_for(question_terms: QuestionTerms, paths: list[list[str]]) -> list[
     asks_negated = negated(question_terms.question)
     for order, path in enumerate(paths):
         for d in range(1, len(path) + 1):
-            if negated(path[d - 1]) != asks_negated and negated(path[d - 1]):
+            if negated(path[d - 1]) and not asks_negated:
                 continue  # 「補助の対象外となる経費」 does not list the costs a positive question asks for
             key = (round(question_terms.coverage(Evidence.of([path[d - 1]])), 6), d, -order)
             if key > best:

@@ -42,7 +42,8 @@ def test_a_run_of_numbered_short_lines_is_a_list_in_its_section() -> None:
 
 
 def test_an_outline_with_body_under_each_heading_keeps_its_headings() -> None:
-    secs = _sections("1. 概要\n本書の目的を述べる。\n2. 対象\n中小企業が対象です。\n(1) 申請\n申請書を出す。\n(2) 審査\n審査する。\n")
+    secs = _sections("1. 概要\n本書の目的を述べる。\n2. 対象\n中小企業が対象です。\n"
+                     "(1) 申請\n申請書を出す。\n(2) 審査\n審査する。\n")
     assert list(secs) == [("1. 概要",), ("2. 対象",), ("2. 対象", "(1) 申請"), ("2. 対象", "(2) 審査")]
 
 
