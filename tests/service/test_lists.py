@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import pytest
 
+from core.contracts import Chunk, Hit
+from retriever.terms import TermStats
 from service import lists
 from service.answer import AnswerService
 from service.question import QuestionTerms, asks_for_list
+from service.reader import Candidate
 from service.schemas import AskRequest
 from tests.service.test_any_document import _service
 
@@ -220,3 +223,44 @@ def test_a_positive_list_question_is_not_answered_by_the_excluded_section(costs:
     a = costs.ask(AskRequest(question="補助の対象になる経費を全部挙げてください。"))
     assert not a.abstained, a.notes
     assert "弁理士への依頼費用" in a.answer and "更新にかかる費用" not in a.answer, a.answer
+
+
+# --- the list rules on their own, over passages written here (the answers above also depend on the reader's ranking)
+def _chunk(cid: str, path: list[str], text: str, start: int) -> Chunk:
+    return Chunk(chunk_id=cid, doc_id="d", doc_title="案内", section_path=path, text=text, start=start,
+                 end=start + len(text))
+
+
+def _cand(chunk: Chunk, sentence: str) -> Candidate:
+    i = chunk.text.index(sentence)
+    hit = Hit(rank=1, score=1.0, chunk_id=chunk.chunk_id, doc_id=chunk.doc_id, section_path=chunk.section_path,
+              text=chunk.text, start=chunk.start, end=chunk.end)
+    return Candidate(hit, chunk.start + i, chunk.start + i + len(sentence), sentence, None)
+
+
+def test_announced_items_read_past_an_items_own_second_sentence() -> None:
+    c = _chunk("c", ["2. 出願できる者"], "次の者は出願できません。\n- 個人は出願できません。個人の生産者は組合を通じて利用して"
+               "ください。\n- 会社は出願人になれません。\n- 地方公共団体は出願人になれません。", 0)
+    items = lists.announced_items(_cand(c, "次の者は出願できません。"), [c], [])
+    assert [i.text for i in items] == ["- 個人は出願できません。", "- 会社は出願人になれません。",
+                                       "- 地方公共団体は出願人になれません。"]
+
+
+def test_a_negated_announcement_the_reader_chose_answers_what_is_excluded() -> None:
+    positive = _chunk("p", ["1.1 補助の対象となる経費"], "補助の対象となる経費は、依頼費用と出願料です。", 0)
+    negative = _chunk("n", ["1.2 補助の対象外となる経費"], "次の経費は支援の対象外です。\n- 更新の費用\n- 職員の人件費", 30)
+    best, lead = _cand(positive, positive.text), _cand(negative, "次の経費は支援の対象外です。")
+    question = "補助の対象外となる経費は何ですか？"
+    terms = QuestionTerms(question, TermStats([["補助", "対象", "経費"], ["経費", "費用"]], []))
+    answer = lists.list_answer(terms, question, best, [best, lead], [best, lead], [positive, negative], [])
+    assert [c.text for c in answer] == ["次の経費は支援の対象外です。", "- 更新の費用", "- 職員の人件費"]
+
+
+def test_a_positive_list_question_does_not_take_a_negated_heading() -> None:
+    stats = TermStats([["補助金", "対象", "経費", "成る"], ["補助", "対象外", "経費"]], [])
+    paths = [["4. 費用と県の支援", "4.3 補助の対象外となる経費"], ["4. 費用と県の支援", "4.2 地域ブランド出願支援補助金"]]
+    # 「経費」「なる」 name the excluded costs' heading best, but a positive question does not ask for them.
+    terms = QuestionTerms("補助金の対象になる経費を全部挙げてください。", stats)
+    assert lists._section_for(terms, paths) == ["4. 費用と県の支援", "4.2 地域ブランド出願支援補助金"]
+    excluded = QuestionTerms("補助の対象外となる経費を全部挙げてください。", stats)
+    assert lists._section_for(excluded, paths) == ["4. 費用と県の支援", "4.3 補助の対象外となる経費"]
