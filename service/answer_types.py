@@ -17,6 +17,10 @@ _MONTHS_EN = r"january|february|march|april|may|june|july|august|september|octob
 _ROLES = r"首相|総理(?:大臣)?|大臣|長官|知事|市長|区長|町長|社長|会長|理事長|学長|委員長|座長|議長|大統領|代表者?"
 _ROLES_EN = r"prime minister|minister|president|chair(?:man|person|woman)?|governor|mayor|ceo|director|secretary"
 
+# Japanese counters (a count is a number with one): 件, 人, 社 … and those of households, machines, items, places.
+_COUNTERS = (r"件|人|名|社|校|か国|カ国|ヶ国|機関|個|種類|つ|項目|回|団体|者|ページ|点|戸|台|本|枚|冊|頭|匹|軒|店舗|店|品目|"
+             r"施設|か所|カ所|ヶ所|箇所|会場|棟|基|株|口")
+
 # Question side: interrogatives and the nouns that ask for a value ("deadline" asks for a date).
 _ASKS: dict[str, re.Pattern[str]] = {
     "date": re.compile(
@@ -34,7 +38,7 @@ _ASKS: dict[str, re.Pattern[str]] = {
         r"\bshare of\b|\bwhat share\b|\b\w+ rate\b",
         re.I),
     "count": re.compile(
-        r"何\s*(?:十|百|千|万|億)?\s*(?:件|人|名|社|校|か国|カ国|ヶ国|機関|個|種類|つ|項目|回|団体|者|ページ|点)|いくつ|"
+        rf"何\s*(?:十|百|千|万|億)?\s*(?:{_COUNTERS})|いくつ|"
         r"人数|件数|人員|\bhow many\b|\bnumber of\b|\bheadcount\b",
         re.I),
     "who": re.compile(
@@ -91,7 +95,7 @@ _STATES: dict[str, re.Pattern[str]] = {
     "amount": re.compile(r"\d[\d,.]*\s*(?:兆|億|万|千)?\s*円|\byen\b|[$¥€£]\s*\d|\d\s*(?:ドル|dollars?|euros?)", re.I),
     "rate": re.compile(_SHARE + r"|\d+\s*分の\s*\d+", re.I),
     "count": re.compile(
-        r"\d[\d,.]*\s*(?:十|百|千|万|億)?\s*(?:件|人|名|社|校|か国|カ国|ヶ国|機関|個|種類|つ|項目|回|団体|者|枠|ページ|点)|"
+        rf"\d[\d,.]*\s*(?:十|百|千|万|億)?\s*(?:{_COUNTERS}|枠)|"
         # "How many" is also answered by a proportion (「3~4割程度」, "about half").
         + _SHARE + "|"
         r"[一二三四五六七八九十]\s*(?:つ|項目|種類)|"

@@ -19,6 +19,8 @@ from service.answer_types import expected_types, states
         ("How many patents does the university hold?", {"count:cases"}),
         ("How many free consultations can we get a year?", {"count:cases", "count:times"}),
         ("How many are there?", {"count"}),
+        ("生産者は何戸ですか", {"count"}),  # any Japanese counter: households, machines, venues …
+        ("セミナーは何会場で開かれますか", {"count"}),
         # A number or an address of one channel wants that channel; reaching someone by phone is contact in general.
         ("起業支援デスクの電話番号は何番ですか？", {"contact:phone"}),
         ("What is the office's fax number?", {"contact:fax"}),
@@ -105,6 +107,9 @@ def test_question_types_come_from_interrogatives(question: str, types: set[str])
         ("The desk is open on Wednesdays.", "date", True),
         ("みなと市産業振興会館4階の大会議室で開催します。", "place", True),
         ("審査は100点満点で、各項目25点です。", "count", True),
+        ("生産者は46戸から58戸に増えた。", "count", True),
+        ("県内4会場で開催します。", "count", True),
+        ("日本の技術を守る。", "count", False),
         ("四つの観点から評価します。", "count:people", False),
         ("委員は7名です。", "count:people", True),
         ("回答企業の31.6%が特定している。", "count:companies", True),  # a proportion of companies
