@@ -70,6 +70,12 @@ class EvalSet:
         return settings.model_copy(update={"corpus_dir": corpus_dir, "index_dir": self.index_dir(settings)})
 
 
+def _training_document(name: str, document: str, what: str) -> EvalSet:
+    """A training document of eval/data/train_docs/ with its questions beside it (<stem>.jsonl), over its own index."""
+    doc = DATA / "train_docs" / document
+    return EvalSet(name, doc.with_suffix(".jsonl"), (doc,), f"training questions over {what} with its own index")
+
+
 REGISTRY: dict[str, EvalSet] = {
     s.name: s
     for s in (
@@ -77,21 +83,15 @@ REGISTRY: dict[str, EvalSet] = {
         EvalSet("heldout", DATA / "heldout.jsonl", None, "written blind by another author; generalization only"),
         EvalSet("train", DATA / "train.jsonl", None, "training questions (bundled plan)"),
         # Each training document in an index of its own, as bench/train_reader.py reads them.
-        EvalSet("train-docs", DATA / "train_docs" / "university_ip_policy.jsonl",
-                (DATA / "train_docs" / "university_ip_policy.html",),
-                "training questions over a second training document (university IP policy, HTML) with its own index"),
-        EvalSet("train-subsidy", DATA / "train_docs" / "city_foreign_filing_subsidy.jsonl",
-                (DATA / "train_docs" / "city_foreign_filing_subsidy.html",),
-                "training questions over a municipal subsidy call (HTML: tables, lists, FAQ) with its own index"),
-        EvalSet("train-report", DATA / "train_docs" / "trade_secret_report.jsonl",
-                (DATA / "train_docs" / "trade_secret_report.md",),
-                "training questions over a survey report (Markdown) with its own index"),
-        EvalSet("train-rules", DATA / "train_docs" / "employee_invention_rules.jsonl",
-                (DATA / "train_docs" / "employee_invention_rules.txt",),
-                "training questions over a company's employee-invention rules (plain text: articles, Q&A) with its own index"),
-        EvalSet("train-brand", DATA / "train_docs" / "regional_brand_handbook.jsonl",
-                (DATA / "train_docs" / "regional_brand_handbook.html",),
-                "training questions over a prefecture's regional-brand handbook (HTML) with its own index"),
+        _training_document("train-docs", "university_ip_policy.html",
+                           "a second training document (university IP policy, HTML)"),
+        _training_document("train-subsidy", "city_foreign_filing_subsidy.html",
+                           "a municipal subsidy call (HTML: tables, lists, FAQ)"),
+        _training_document("train-report", "trade_secret_report.md", "a survey report (Markdown)"),
+        _training_document("train-rules", "employee_invention_rules.txt",
+                           "a company's employee-invention rules (plain text: articles, Q&A)"),
+        _training_document("train-brand", "regional_brand_handbook.html",
+                           "a prefecture's regional-brand handbook (HTML)"),
         EvalSet("guide", DATA / "guide" / "guide.jsonl", (DATA / "guide",), "startup IP guide (HTML) with its own index"),
     )
 }

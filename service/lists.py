@@ -239,9 +239,8 @@ def list_answer(terms: QuestionTerms, question: str, anchor: Candidate, chosen: 
     # reader's best announces the positive one beside it. (A best sentence that is an item is left alone: the items
     # of 「対象とならない経費」 state no negation themselves.)
     # The same holds when the reader chose such an announcement beside a positive best sentence (「対象外となる経費は」
-    # → 「次の経費は支援の対象外です。」 and its items, not 「補助の対象となる経費は…」).
-    if negated(question) and not negated(anchor.text) and (
-            (terms.asks_list and announces(anchor.text)) or any(negated(c.text) and announces(c.text) for c in chosen)):
+    # → 「次の経費は支援の対象外です。」 and its items, not 「補助の対象となる経費は…」): then only those it chose count.
+    if negated(question) and not negated(anchor.text):
         pool = cands if terms.asks_list and announces(anchor.text) else chosen
         for lead in sorted((c for c in pool if negated(c.text) and announces(c.text)), key=lambda c: -c.rank_score):
             following = announced_items(lead, chunks, hits)

@@ -74,12 +74,17 @@ REPORT = """# 地域ものづくり企業の技術情報管理 調査報告
 """
 
 
+def _over(tmp_path_factory: pytest.TempPathFactory, name: str, text: str) -> AnswerService:
+    """An answer service over one Markdown document written here."""
+    tmp = tmp_path_factory.mktemp(name)
+    doc = tmp / f"{name}.md"
+    doc.write_text(text, encoding="utf-8")
+    return _service(tmp, [doc])
+
+
 @pytest.fixture(scope="module")
 def report(tmp_path_factory: pytest.TempPathFactory) -> AnswerService:
-    tmp = tmp_path_factory.mktemp("lists")
-    doc = tmp / "report.md"
-    doc.write_text(REPORT, encoding="utf-8")
-    return _service(tmp, [doc])
+    return _over(tmp_path_factory, "report", REPORT)
 
 
 @pytest.mark.parametrize(
@@ -199,10 +204,7 @@ COSTS = """# 地域ブランド出願支援の案内
 
 @pytest.fixture(scope="module")
 def costs(tmp_path_factory: pytest.TempPathFactory) -> AnswerService:
-    tmp = tmp_path_factory.mktemp("costs")
-    doc = tmp / "costs.md"
-    doc.write_text(COSTS, encoding="utf-8")
-    return _service(tmp, [doc])
+    return _over(tmp_path_factory, "costs", COSTS)
 
 
 def test_an_item_of_two_sentences_does_not_end_its_list(costs: AnswerService) -> None:
