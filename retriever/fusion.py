@@ -25,14 +25,15 @@ def weighted_rrf(channels: dict[str, RankedList], weights: dict[str, float], k0:
 
 
 def score_mix(channels: dict[str, RankedList], weights: dict[str, float]) -> list[tuple[int, float]]:
-    """Convex mix of per-channel scores, each divided by its channel's best score (dense cosines stay as they are)."""
+    """Convex mix of per-channel scores, each divided by its channel's best score (cosines, of passages or of their
+    best sentence, stay as they are)."""
     fused: dict[int, float] = defaultdict(float)
     for name, ranked in channels.items():
         w = weights.get(name, 0.0)
         if w <= 0 or not ranked:
             continue
         top = ranked[0][1]
-        scale = 1.0 if name.startswith("dense") else (top if top > 0 else 1.0)
+        scale = 1.0 if name.startswith("dense") or name == "sentence" else (top if top > 0 else 1.0)
         for pos, score in ranked:
             fused[pos] += w * score / scale
     return sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))

