@@ -44,7 +44,10 @@ _LIST_ASK = re.compile(
     r"何が(?:ある|あり|含まれ)|それぞれ|まとめて|要約|概要|いくつか|順番に|順を追って|手順(?:を|は)|流れ(?:を|は)|"
     r"\blist\b|\ball (?:the|of the)\b|\bwhat are (?:the|its|their)\b|\bwhich .{0,20}\bare (?:there|planned|listed)\b|"
     r"\bsummar(?:y|ize|ise)\b|\boverview\b|\bstep[- ]by[- ]step\b|\bin order\b(?!\s+(?:to|for|that)\b)|"
-    r"\bmain (?:measures|points|policies|pillars|items)\b|\bwhat kinds? of\b|"
+    r"\bmain (?:measures|points|policies|pillars|items)\b|\b(?:what|which) (?:kinds?|types?|sorts?) of\b|\bbreak(?:down| down)\b|"
+    # "Which expenses are…", "What support programs does…": a plural asked for is several things.
+    r"\b(?:what|which)\s+(?:(?!of\b)[a-z-]+\s+){0,2}[a-z]{2,}(?<![su])s\s+(?:are|were|do|does|did|have|has|can|could|must|"
+    r"should|will|would|count|qualify|apply)\b|"
     r"\b(?:two|three|four|five|six|seven|\d+) (?:main |key |basic )?[a-z]+s\b|"
     r"(?:\d+|[二三四五六七八九十])\s*(?:つ|項目|点|本柱|分野)の",
     re.I,

@@ -137,6 +137,15 @@ def test_the_one_sub_section_the_question_names_is_the_list(report: AnswerServic
     ("出願できないのは誰ですか？", True),  # the ones who cannot, enumerated
     ("使えるのはどんな人？", True),
     ("Who runs IPAS?", False),
+    # A plural asked for is several things; a share or a count of a plural is one figure.
+    ("Which expenses are excluded from the subsidy?", True),
+    ("What support programs does the institute offer?", True),
+    ("Which kinds of filings are not eligible?", True),
+    ("Break down the respondents by number of employees.", True),
+    ("What percentage of firms were affected?", False),
+    ("How many firms were affected?", False),
+    ("What process does the JPO use?", False),
+    ("What is the status of the plan?", False),
 ])
 def test_list_questions_include_procedures(question: str, is_list: bool) -> None:
     assert asks_for_list(question) is is_list
@@ -266,3 +275,4 @@ def test_a_positive_list_question_does_not_take_a_negated_heading() -> None:
     assert lists._section_for(terms, paths) == ["4. 費用と県の支援", "4.2 地域ブランド出願支援補助金"]
     excluded = QuestionTerms("補助の対象外となる経費を全部挙げてください。", stats)
     assert lists._section_for(excluded, paths) == ["4. 費用と県の支援", "4.3 補助の対象外となる経費"]
+
