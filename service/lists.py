@@ -22,6 +22,10 @@ from service.statements import is_item, is_statement, negated
 
 MAX_ITEMS = 8
 MAX_CHARS = 1200
+# Three or more short terms in a row, closed as an enumeration (「偽情報、知的財産権、プライバシー等」, "A, B, C and D");
+# a clause that ends in a particle or a conjunctive form (「政府は、」「発展し、」) is not a term.
+_INLINE = re.compile(r"(?:[^、。,，\s]{1,15}(?<![はがをにでもとてし])[、・，]){2,}[^、。,，]{1,15}?(?:等|など|及び|および|並びに)|"
+                     r"(?:\b[\w-]+(?: [\w-]+){0,3}, ){2,}(?:[\w-]+ ){0,3}(?:and|or) \w+", re.I)
 
 _COUNT_JA = re.compile(r"(\d+|[一二三四五六七八九十])\s*(?:つ(?!目)|項目|点(?!目)|本柱|分野|種類)")
 _COUNT_EN = re.compile(r"\b(two|three|four|five|six|seven|eight|\d+)\b", re.I)
@@ -252,7 +256,8 @@ def list_answer(terms: QuestionTerms, question: str, anchor: Candidate, chosen: 
         following = announced_items(lead, chunks, hits)
         if following and (lead is anchor or any(f.start == anchor.start for f in following)):
             return trim([lead, *following])
-    if terms.asks_list:
+    # The best sentence enumerates within itself: it is the list asked for, and the reader's sentences answer.
+    if terms.asks_list and not _INLINE.search(unicodedata.normalize("NFKC", anchor.text)):
         items = enumerate_items(terms, question, anchor, chunks, hits)
         if len(items) >= 2:
             return trim(items)

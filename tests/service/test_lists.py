@@ -276,3 +276,19 @@ def test_a_positive_list_question_does_not_take_a_negated_heading() -> None:
     excluded = QuestionTerms("補助の対象外となる経費を全部挙げてください。", stats)
     assert lists._section_for(excluded, paths) == ["4. 費用と県の支援", "4.3 補助の対象外となる経費"]
 
+
+def test_a_best_sentence_that_enumerates_within_itself_is_the_answer() -> None:
+    # 「偽情報、知的財産権、プライバシー…等」 is the list asked for; gathering the section's sentences instead would
+    # answer with the sentences around it.
+    text = ("生成AIが急速に発展し、偽情報、知的財産権、プライバシー、個人情報保護等に関する懸念やリスクが顕在化している。"
+            "政府は検討会を開催した。検討会は考え方を整理した。")
+    c = _chunk("c", ["○AIと知的財産権"], text, 0)
+    best = _cand(c, text[: text.index("。") + 1])
+    question = "What concerns has the rapid growth of generative AI raised?"
+    terms = QuestionTerms(question, TermStats([["生成", "懸念", "検討"]], [["concern"]]))
+    assert terms.asks_list
+    assert lists.list_answer(terms, question, best, [best], [best], [c], []) == []
+    # A sentence whose commas close clauses (「政府は、」) does not enumerate: the section's statements answer.
+    plain = _chunk("p", ["○AIと知的財産権"], "また、政府は、大学と連携する。政府は検討会を開催した。検討会は考え方を整理した。", 0)
+    lead = _cand(plain, "また、政府は、大学と連携する。")
+    assert lists.list_answer(terms, question, lead, [lead], [lead], [plain], [])
