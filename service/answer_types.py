@@ -38,7 +38,7 @@ _ASKS: dict[str, re.Pattern[str]] = {
         r"\bshare of\b|\bwhat share\b|\b\w+ rate\b",
         re.I),
     "count": re.compile(
-        rf"何\s*(?:十|百|千|万|億)?\s*(?:{_COUNTERS})|いくつ|"
+        rf"何\s*(?:十|百|千|万|億)?\s*(?:{_COUNTERS})(?!目)|いくつ|"
         r"人数|件数|人員|\bhow many\b|\bnumber of\b|\bheadcount\b",
         re.I),
     "who": re.compile(
@@ -95,7 +95,8 @@ _STATES: dict[str, re.Pattern[str]] = {
     "amount": re.compile(r"\d[\d,.]*\s*(?:兆|億|万|千)?\s*円|\byen\b|[$¥€£]\s*\d|\d\s*(?:ドル|dollars?|euros?)", re.I),
     "rate": re.compile(_SHARE + r"|\d+\s*分の\s*\d+", re.I),
     "count": re.compile(
-        rf"\d[\d,.]*\s*(?:十|百|千|万|億)?\s*(?:{_COUNTERS}|枠)|"
+        # 「2回目」「3つ目」 are ordinals: they say which one, not how many.
+        rf"\d[\d,.]*\s*(?:十|百|千|万|億)?\s*(?:{_COUNTERS}|枠)(?!目)|"
         # "How many" is also answered by a proportion (「3~4割程度」, "about half").
         + _SHARE + "|"
         r"[一二三四五六七八九十]\s*(?:つ|項目|種類)|"
@@ -142,7 +143,7 @@ for _kind, (_ja, _en) in _COUNTED.items():
     # A proportion answers "how many people/companies" (「3割の企業」), not "how many cases".
     share = "|" + _SHARE if _kind in ("people", "companies") else ""
     _STATES[f"count:{_kind}"] = re.compile(
-        rf"\d[\d,.]*\s*(?:十|百|千|万|億)?\s*(?:{_ja})|[一二三四五六七八九十]+\s*(?:{_ja})|"
+        rf"\d[\d,.]*\s*(?:十|百|千|万|億)?\s*(?:{_ja})(?!目)|[一二三四五六七八九十]+\s*(?:{_ja})(?!目)|"
         rf"\b\d[\d,]*\s+(?:[a-z-]+\s+)?(?:{_en})\b|\b(?:two|three|four|five|six|seven|eight|nine|ten|twelve)\s+(?:{_en})\b"
         + share, re.I)
 

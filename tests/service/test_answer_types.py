@@ -115,6 +115,10 @@ def test_question_types_come_from_interrogatives(question: str, types: set[str])
         ("回答企業の31.6%が特定している。", "count:companies", True),  # a proportion of companies
         ("回答企業の31.6%が特定している。", "count:cases", False),
         ("年3回まで無料です。", "count:times", True),
+        ("必要に応じて、2回目以降の相談を予約する。", "count", False),  # an ordinal: which one, not how many
+        ("3つ目は標準である。", "count", False),
+        ("必要に応じて、2回目以降の相談を予約する。", "count:times", False),
+        ("2人目の相談員が同席する。", "count:people", False),
         ("There are 12 registered lawyers.", "count:people", True),
         ("電話:03-5555-0187", "contact:phone", True),
         ("メール:startup@hokushin-u.example.jp", "contact:phone", False),
