@@ -18,7 +18,7 @@ from core.contracts import Chunk, Hit
 from core.text import split_sentences
 from service.question import Evidence, QuestionTerms
 from service.reader import Candidate
-from service.statements import is_item, is_statement, negated
+from service.statements import has_content, is_item, is_statement, negated
 
 MAX_ITEMS = 8
 MAX_CHARS = 1200
@@ -65,8 +65,8 @@ def _sentences(chunks: list[Chunk]) -> list[_Sentence]:
         aligned = {(s, e): en for s, e, en in c.en_sentences or []}
         for sp in split_sentences(c.text):
             start, end = c.start + sp.start, c.start + sp.end
-            if (c.doc_id, start) in seen:
-                continue
+            if (c.doc_id, start) in seen or not has_content(c.text[sp.start : sp.end]):
+                continue  # seen in the previous chunk; or a table's rule row, which would end a run of rows
             seen.add((c.doc_id, start))
             out.append(_Sentence(c, start, end, c.text[sp.start : sp.end], aligned.get((start, end))))
     return out

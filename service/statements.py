@@ -14,13 +14,22 @@ _LIST_ITEM = re.compile(r"^\s*(?:[-*+]\s*|[・●○◆■◇□▪|]|\(?\d{1,2}
 _LINK = re.compile(r"https?://|[\w.+-]+@[\w-]+\.")
 
 
+# A Markdown table's rule row (「|---|---|」) or a line of bullets says nothing: no letter, kana, kanji or digit.
+_CONTENT = re.compile(r"[0-9A-Za-z\u3040-\u30ff\u3400-\u9fff\uff10-\uff19]")
+
+
+def has_content(text: str) -> bool:
+    return bool(_CONTENT.search(text))
+
+
 def is_statement(sentence: str) -> bool:
-    return bool(_STATEMENT_END.search(sentence) or _FIELD.match(sentence) or _LIST_ITEM.match(sentence)
-                or _LINK.search(sentence))
+    return has_content(sentence) and bool(
+        _STATEMENT_END.search(sentence) or _FIELD.match(sentence) or _LIST_ITEM.match(sentence)
+        or _LINK.search(sentence))
 
 
 def is_item(sentence: str) -> bool:
-    return bool(_LIST_ITEM.match(sentence))
+    return bool(_LIST_ITEM.match(sentence)) and has_content(sentence)
 
 
 # A negated statement or question: 「申請することができません」, 「対象となりません」, 「対象外」, "not eligible", "can't".

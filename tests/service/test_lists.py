@@ -292,3 +292,10 @@ def test_a_best_sentence_that_enumerates_within_itself_is_the_answer() -> None:
     plain = _chunk("p", ["○AIと知的財産権"], "また、政府は、大学と連携する。政府は検討会を開催した。検討会は考え方を整理した。", 0)
     lead = _cand(plain, "また、政府は、大学と連携する。")
     assert lists.list_answer(terms, question, lead, [lead], [lead], [plain], [])
+
+
+def test_a_markdown_tables_rule_row_neither_ends_nor_joins_its_rows() -> None:
+    c = _chunk("t", ["3. 漏えいの経路"], "経路別に整理したものが次の表である。\n| 経路 | 件数 |\n|---|---|\n"
+               "| 退職者による持ち出し | 98件 |\n| サイバー攻撃 | 35件 |", 0)
+    items = lists.announced_items(_cand(c, "経路別に整理したものが次の表である。"), [c], [])
+    assert [i.text for i in items] == ["| 経路 | 件数 |", "| 退職者による持ち出し | 98件 |", "| サイバー攻撃 | 35件 |"]

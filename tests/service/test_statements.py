@@ -23,6 +23,8 @@ SENTENCE = "特許庁はIPASの利便性の向上を通して、スタートア�
     ("Can a founder apply before incorporating?", False),
     ("発行日：2025年11月28日", True),  # a field's value answers 「発行日はいつ」
     ("受付時間: 平日9時から17時まで", True),
+    ("|---|---|---|", False),  # a Markdown table's rule row says nothing
+    ("| :--- | ---: |", False),
 ])
 def test_is_statement(text: str, statement: bool) -> None:
     assert is_statement(text) is statement
@@ -34,6 +36,8 @@ def test_is_statement(text: str, statement: bool) -> None:
     ("- 電話:03-5555-0187", True),
     ("発行日：2025年11月28日", False),
     (SENTENCE, False),
+    ("| 退職者による持ち出し | 98件 |", True),
+    ("|---|---|", False),
 ])
 def test_is_item(text: str, item: bool) -> None:
     assert is_item(text) is item
