@@ -92,7 +92,9 @@ _STATES: dict[str, re.Pattern[str]] = {
         r"\b(?:within|before|after|prior to)\s+\d+\s+(?:business\s+|working\s+)?(?:days?|weeks?|months?|years?)\b|"
         r"\b\d+\s+(?:business\s+|working\s+)?(?:days?|weeks?|months?)\s+(?:before|after|prior)\b",
         re.I),
-    "amount": re.compile(r"\d[\d,.]*\s*(?:兆|億|万|千)?\s*円|\byen\b|[$¥€£]\s*\d|\d\s*(?:ドル|dollars?|euros?)", re.I),
+    # A price of nothing is an amount too: 「参加費:無料」 answers "is there a fee".
+    "amount": re.compile(r"\d[\d,.]*\s*(?:兆|億|万|千)?\s*円|\byen\b|[$¥€£]\s*\d|\d\s*(?:ドル|dollars?|euros?)|"
+                         r"無料|無償|\bfree of charge\b|\bno charge\b|\bat no cost\b|\bis free\b", re.I),
     "rate": re.compile(_SHARE + r"|\d+\s*分の\s*\d+", re.I),
     "count": re.compile(
         # 「2回目」「3つ目」 are ordinals: they say which one, not how many.

@@ -120,6 +120,9 @@ def test_question_types_come_from_interrogatives(question: str, types: set[str])
         ("必要に応じて、2回目以降の相談を予約する。", "count:times", False),
         ("2人目の相談員が同席する。", "count:people", False),
         ("There are 12 registered lawyers.", "count:people", True),
+        ("参加費:無料(事前申込制)", "amount", True),  # a price of nothing answers "is there a fee"
+        ("Admission is free of charge.", "amount", True),
+        ("自由に参加できます。", "amount", False),
         ("電話:03-5555-0187", "contact:phone", True),
         ("メール:startup@hokushin-u.example.jp", "contact:phone", False),
         ("電話でご相談ください。", "contact:phone", False),
