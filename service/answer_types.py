@@ -228,6 +228,10 @@ ELIGIBILITY = re.compile(
     re.I)
 
 
+_CHANGE = re.compile(r"\bhow much (?:[\w-]+ ){0,5}?(?:grow|grew|grown|increase[ds]?|rise|rose|risen|fall|fell|fallen|"
+                     r"drop(?:ped)?|decline[ds]?|decrease[ds]?|change[ds]?)\b", re.I)
+
+
 def expected_types(question: str) -> set[str]:
     """The kinds of fact ``question`` asks for (empty for "what/how/why" questions, which take any statement).
 
@@ -258,6 +262,10 @@ def expected_types(question: str) -> set[str]:
         found.discard("place")
     if "figure" in found and found - {"figure"}:
         found.discard("figure")
+    # "How much did consultations grow?" asks for a change, which any figure states (16%, 356 → 412), not a price.
+    if "amount" in found and _CHANGE.search(q):
+        found.discard("amount")
+        found.add("figure")
     # A count of something named asks for a number with that thing's counter.
     things = counted(q) if "count" in found else []
     if things:

@@ -72,6 +72,9 @@ from service.answer_types import expected_types, states
         ("Where should I send questions about starting a company?", {"contact"}),
         ("起業についてはどこに相談すればいいですか", {"contact"}),
         ("Where is the briefing session held?", {"place"}),
+        # A change asked "how much" is stated by any figure (「356件から約16%増えました」), not by a price.
+        ("How much did consultations grow compared with the previous year?", {"figure"}),
+        ("How much does the consultation cost?", {"amount"}),
     ],
 )
 def test_question_types_come_from_interrogatives(question: str, types: set[str]) -> None:
