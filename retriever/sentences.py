@@ -22,24 +22,26 @@ class SentenceChannel:
     def __init__(self, chunks: list[Chunk], table: SentenceTable | None) -> None:
         self._chunks = chunks
         self._table = table
-        # Sentence rows per chunk position, filled on first use: splitting every chunk of a large index at start-up
-        # would cost seconds, while a query touches at most a hundred chunks.
-        self._ja: dict[int, np.ndarray] = {}
-        self._en: dict[int, np.ndarray] = {}
+        # Sentence rows (Japanese, English) per chunk position, filled on first use: splitting every chunk of a large
+        # index at start-up would cost seconds, while a query touches at most a hundred chunks. One tuple per entry,
+        # so a concurrent request never sees half of one.
+        self._rows_of: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
     @property
     def available(self) -> bool:
         return self._table is not None and len(self._table) > 0
 
     def _rows(self, pos: int) -> tuple[np.ndarray, np.ndarray]:
-        if pos not in self._ja:
+        rows = self._rows_of.get(pos)
+        if rows is None:
             assert self._table is not None
             c = self._chunks[pos]
             ja = (self._table.row(c.text[sp.start : sp.end]) for sp in split_sentences(c.text))
             en = (self._table.row(t) for _, _, t in c.en_sentences or [] if t)
-            self._ja[pos] = np.array([r for r in ja if r is not None], dtype=np.int64)
-            self._en[pos] = np.array([r for r in en if r is not None], dtype=np.int64)
-        return self._ja[pos], self._en[pos]
+            rows = (np.array([r for r in ja if r is not None], dtype=np.int64),
+                    np.array([r for r in en if r is not None], dtype=np.int64))
+            self._rows_of[pos] = rows
+        return rows
 
     def search(self, qvec: np.ndarray, lang: str, candidates: Iterable[int], depth: int) -> RankedList:
         """The candidate passages ranked by their best sentence. For an English query a passage with a reference
