@@ -24,7 +24,8 @@ MAX_ITEMS = 8
 MAX_CHARS = 1200
 # Three or more short terms in a row, closed as an enumeration (「偽情報、知的財産権、プライバシー等」, "A, B, C and D");
 # a clause that ends in a particle or a conjunctive form (「政府は、」「発展し、」) is not a term.
-_INLINE = re.compile(r"(?:[^、。,，\s]{1,15}(?<![はがをにでもとてし])[、・，]){2,}[^、。,，]{1,15}?(?:等|など|及び|および|並びに)|"
+_INLINE = re.compile(r"(?:[^、。,，\s]{1,15}(?<![はがをにでもとてし])[、・，]){2,}[^、。,，]{1,15}?"
+                     r"(?:等|など|及び|および|並びに)|"
                      r"(?:\b[\w-]+(?: [\w-]+){0,3}, ){2,}(?:[\w-]+ ){0,3}(?:and|or) \w+", re.I)
 
 _COUNT_JA = re.compile(r"(\d+|[一二三四五六七八九十])\s*(?:つ(?!目)|項目|点(?!目)|本柱|分野|種類)")

@@ -289,7 +289,8 @@ def test_a_best_sentence_that_enumerates_within_itself_is_the_answer() -> None:
     assert terms.asks_list
     assert lists.list_answer(terms, question, best, [best], [best], [c], []) == []
     # A sentence whose commas close clauses (「政府は、」) does not enumerate: the section's statements answer.
-    plain = _chunk("p", ["○AIと知的財産権"], "また、政府は、大学と連携する。政府は検討会を開催した。検討会は考え方を整理した。", 0)
+    plain = _chunk("p", ["○AIと知的財産権"],
+                   "また、政府は、大学と連携する。政府は検討会を開催した。検討会は考え方を整理した。", 0)
     lead = _cand(plain, "また、政府は、大学と連携する。")
     assert lists.list_answer(terms, question, lead, [lead], [lead], [plain], [])
 
