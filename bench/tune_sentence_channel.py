@@ -52,17 +52,20 @@ def replay(retriever: HybridRetriever, items: list[QAItem], ranks: dict[str, dic
         lang = query_lang(q)
         qvec = retriever.embed_query(q)
         base, _ = retriever.channels(q, lang, 50, qvec)
-        base.pop("sentence", None)
-        found = {pos for lst in base.values() for pos, _ in lst}
-        sentence = retriever._sentences.search(qvec, lang, found, 50)
-        weights = retriever.config.weights_en if lang == "en" else retriever.config.weights_ja
+        # channels() already ran the sentence channel where its shipped weight is on; otherwise run it here, over the
+        # same candidates.
+        sentence = base.pop("sentence", None)
+        if sentence is None:
+            found = {pos for lst in base.values() for pos, _ in lst}
+            sentence = retriever._sentences.search(qvec, lang, found, 50)
+        weights = retriever.config.weights(lang)
         for w in WEIGHTS:
             fused = score_mix({**base, "sentence": sentence}, {**weights, "sentence": w})
             ranks[lang].setdefault(w, []).append(first_rank(fused, texts, it.gold_quotes))
 
 
 def ipas_first(retriever: HybridRetriever, lang: str, weight: float) -> bool:
-    weights = retriever.config.weights_en if lang == "en" else retriever.config.weights_ja
+    weights = retriever.config.weights(lang)
     saved = weights.get("sentence", 0.0)
     weights["sentence"] = weight
     try:

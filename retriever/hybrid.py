@@ -52,6 +52,10 @@ class RetrieverConfig:
     use_sparse: bool = False
     max_query_chars: int = 2000
 
+    def weights(self, lang: str) -> dict[str, float]:
+        """The channel weights for a question in ``lang`` (the live dict: tuning scripts adjust it in place)."""
+        return self.weights_en if lang == "en" else self.weights_ja
+
 
 @dataclass
 class SearchResult:
@@ -180,7 +184,7 @@ class HybridRetriever:
         if self._sparse is not None:
             out["sparse"] = self._sparse_search(query, depth)
         timings["lexical"] = (time.perf_counter() - t) * 1000
-        weights = self.config.weights_en if lang == "en" else self.config.weights_ja
+        weights = self.config.weights(lang)
         if weights.get("sentence", 0.0) > 0 and self._sentences.available:
             t = time.perf_counter()
             found = {pos for lst in out.values() for pos, _ in lst}
@@ -189,7 +193,7 @@ class HybridRetriever:
         return out, timings
 
     def fuse(self, channels: dict[str, RankedList], lang: str) -> list[tuple[int, float]]:
-        weights = self.config.weights_en if lang == "en" else self.config.weights_ja
+        weights = self.config.weights(lang)
         if self.config.fusion == "mix":
             return score_mix(channels, weights)
         return weighted_rrf(channels, weights, self.config.rrf_k)
