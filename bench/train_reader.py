@@ -58,7 +58,7 @@ POOL_SIGNS = {
                       "cov_best", "type_focus", "focus_best", "focus_near", "focus_pool", "xling_evidence", "xling_p",
                       "list_heading", "xling_focus")},
     **{n: -1 for n in ("unmatched", "unmatched_max", "unmatched_top", "numbers_missing", "names_missing",
-                       "edition_mismatch", "type_pool_miss", "type_best_miss", "xling_unmatched")},
+                       "edition_mismatch", "type_pool_miss", "type_best_miss", "xling_unmatched", "xling_names")},
 }
 L2 = 1.0
 FOLDS = 5

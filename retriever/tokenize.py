@@ -114,6 +114,17 @@ class SudachiTokenizer(_MorphTokenizer):
                 out.extend((m.normalized_form(), *m.part_of_speech()[:3]) for m in self._tok.tokenize(piece))
         return out
 
+    def readings(self, text: str) -> list[str]:
+        """The katakana reading of each Japanese run of ``text`` (「峰越町」 → ミネオゴエマチ), for matching the
+        romanized names of an English question (service/romaji.py)."""
+        out: list[str] = []
+        for piece in _SCRIPT_SPLIT.findall(_prep(text)):
+            if piece.isascii():
+                continue
+            with self._lock:
+                out.append("".join(m.reading_form() for m in self._tok.tokenize(piece)))
+        return out
+
     def morphemes(self, text: str) -> list[tuple[str, str, str]]:
         return [(form, pos, sub) for form, pos, sub, _ in self.analyze(text)]
 

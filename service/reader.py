@@ -21,6 +21,7 @@ from service.editions import version_mismatch
 from service.facts import named_terms, numbers
 from service.question import Evidence, QuestionTerms, bigram_set, en_set, states_type
 from service.reader_model import ReaderModel
+from service.romaji import names_unseen, text_romaji
 from service.statements import is_item, is_statement
 from service.vectors import SentenceVectors
 
@@ -36,7 +37,7 @@ POOL_FEATURES: tuple[str, ...] = (
     "p_max", "p_logit", "p_type", "share", "evidence", "evidence_gap", "evidence_lead", "evidence_z", "cov_best",
     "unmatched", "unmatched_max", "unmatched_top", "numbers_missing", "names_missing", "edition_mismatch", "type_pool_miss",
     "type_best_miss", "type_focus", "focus_best", "focus_near", "focus_pool", "xling", "xling_evidence", "xling_p",
-    "xling_unmatched", "xling_focus", "list_heading",
+    "xling_unmatched", "xling_focus", "xling_names", "list_heading",
 )
 
 @dataclass
@@ -246,6 +247,10 @@ def pool_features(cands: list[Candidate], hits: Sequence[Hit], lang: str, eviden
         # Through the bilingual lexicon, with weights of their own (a dictionary misses more than shared words do).
         "xling_unmatched": 1.0 - terms.cross_coverage(pool_ev) if xling and terms.cross_terms() else 0.0,
         "xling_focus": focus_near if xling else 0.0,
+        # Names written in romaji (Nagoya, Aoba Seiki) against the passages' readings: the names check of the
+        # cross-lingual case, where the one above (names_missing) cannot compare scripts.
+        "xling_names": names_unseen(terms.names, terms.stats.cross.translations, pool_ev.raw, pool_ev.ja,
+                                    "".join(text_romaji(h.text) for h in top)) if xling else 0.0,
         "list_heading": list_heading,
     }
 

@@ -244,3 +244,17 @@ def test_cross_lingual_pool_feature_counts_words_no_passage_mentions(service: An
 ])
 def test_a_refusal_names_the_asked_kind_as_staff_read_it(kind: str, name: str) -> None:
     assert kind_name(kind) == name
+
+
+def test_cross_lingual_names_check_reads_romaji_against_the_passages(service: AnswerService) -> None:
+    """Over the plan with its translation hidden: a name the plan never writes (a city) is unseen; a question
+    naming only what the plan writes (Japan, IPAS) is not. Over translated text the feature stays off."""
+    def names(question: str, hide: bool = True) -> float:
+        ctx = service._prepare(AskRequest(question=question), "extractive")
+        hits = [h.model_copy(update={"text_en": None}) for h in ctx.result.hits] if hide else ctx.result.hits
+        cands, terms = service.read(ctx)
+        return pool_features(cands, hits, "en", ctx.result.evidence, ctx.result.dense_scores, terms)["xling_names"]
+
+    assert names("What is the weather in Sapporo tomorrow?") == 1.0
+    assert names("What does the plan say about IPAS in Japan?") == 0.0
+    assert names("What is the weather in Sapporo tomorrow?", hide=False) == 0.0
