@@ -267,7 +267,7 @@ def decide(model: ReaderModel, feats: dict[str, float], terms: QuestionTerms) ->
         about = f" for {'・'.join(sorted(terms.focus))}" if terms.focus else ""
         article = "an" if kinds[:1] in "aeiou" else "a"
         reason = f"the question asks for {article} {kinds}{about}; no passage found states one"
-    elif feats.get("names_missing", 0.0) > 0 or feats.get("numbers_missing"):
+    elif feats.get("names_missing", 0.0) > 0 or feats.get("xling_names", 0.0) > 0 or feats.get("numbers_missing"):
         reason = "the passages found do not mention a name or figure the question gives"
     elif feats.get("unmatched", 0.0) >= 0.5:
         reason = "the passages found do not mention what the question is about"

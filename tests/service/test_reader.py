@@ -258,3 +258,16 @@ def test_cross_lingual_names_check_reads_romaji_against_the_passages(service: An
     assert names("What is the weather in Sapporo tomorrow?") == 1.0
     assert names("What does the plan say about IPAS in Japan?") == 0.0
     assert names("What is the weather in Sapporo tomorrow?", hide=False) == 0.0
+
+
+def test_a_refusal_over_an_unseen_romaji_name_says_so() -> None:
+    from service.reader import decide
+
+    model = ReaderModel.load(DEFAULT_MODEL)
+    from retriever.terms import TermStats
+
+    terms = QuestionTerms("What does the Osaka office offer?", TermStats([["窓口", "相談"]], []))
+    feats = dict.fromkeys(POOL_FEATURES, 0.0) | {"xling": 1.0, "xling_names": 1.0}
+    decision = decide(model, feats, terms)
+    assert not decision.answerable
+    assert decision.reason == "the passages found do not mention a name or figure the question gives"
