@@ -271,3 +271,17 @@ def test_a_refusal_over_an_unseen_romaji_name_says_so() -> None:
     decision = decide(model, feats, terms)
     assert not decision.answerable
     assert decision.reason == "the passages found do not mention a name or figure the question gives"
+
+
+def test_a_refusal_prefers_the_missing_name_unless_no_passage_states_the_asked_type() -> None:
+    from retriever.terms import TermStats
+    from service.reader import decide
+
+    model = ReaderModel.load(DEFAULT_MODEL)
+    terms = QuestionTerms("大阪の窓口の電話番号は？", TermStats([["窓口", "電話"]], []))
+    assert terms.types == {"contact:phone"}
+    base = dict.fromkeys(POOL_FEATURES, 0.0) | {"names_missing": 1.0}
+    # A phone number is stated (only not next to the question's words): the missing name is the reason.
+    assert decide(model, base, terms).reason == "the passages found do not mention a name or figure the question gives"
+    # No passage states a phone number at all: that is.
+    assert decide(model, base | {"type_pool_miss": 1.0}, terms).reason.startswith("the question asks for a phone number")
