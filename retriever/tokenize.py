@@ -115,7 +115,7 @@ class SudachiTokenizer(_MorphTokenizer):
         return out
 
     def readings(self, text: str) -> list[str]:
-        """The katakana reading of each Japanese run of ``text`` (「峰越町」 → ミネオゴエマチ), for matching the
+        """The katakana reading of each Japanese run of ``text`` (「名古屋市の窓口」 → ナゴヤシノマドグチ), for matching the
         romanized names of an English question (service/romaji.py)."""
         out: list[str] = []
         for piece in _SCRIPT_SPLIT.findall(_prep(text)):

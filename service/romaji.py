@@ -3,8 +3,8 @@
 An English question names places, organisations and people in romaji (Nagoya, Aoba Seiki, Kagamigako); a Japanese
 document writes them in kanji or kana. Sudachi gives the reading (名古屋 → ナゴヤ), and both sides are brought to one
 spelling: long vowels and the ei/ou digraphs are folded (Tōkyō, Tokyo, Toukyou → tokyo; Seiki → seki), since English
-texts rarely mark them. Loanwords (オーストラリア) do not meet their English spelling this way; the caller also
-looks names up in the bilingual dictionary (service/question.py).
+texts rarely mark them. Loanwords (オーストラリア) do not meet their English spelling this way, which is why
+``names_unseen`` also looks each name up in the bilingual dictionary (retriever/lexicon.py).
 """
 
 from __future__ import annotations
