@@ -95,9 +95,13 @@ def names_unseen(names: Iterable[str], translations: Callable[[str], frozenset[s
     low = raw.lower()
 
     def seen(word: str) -> bool:
-        stem = english_tokens(word)
-        return word in low or (len(fold(word)) >= 4 and fold(word) in romaji) or bool(
-            stem and translations(stem[0]) & terms)
+        if word in low:
+            return True
+        spoken = fold(word)
+        if len(spoken) >= 4 and spoken in romaji:
+            return True
+        stem = english_tokens(word)  # the dictionary last: most names are found as written or by their reading
+        return bool(stem and translations(stem[0]) & terms)
 
     unseen = [n for n in kept if not all(seen(w) for w in re.split(r"[\s-]+", n.lower()) if w)]
     return len(unseen) / len(kept) if kept else 0.0
