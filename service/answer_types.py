@@ -108,6 +108,8 @@ _STATES: dict[str, re.Pattern[str]] = {
         r"[一-龥ァ-ヴー]{1,12}(?:庁|省|府|機構|機関|本部|委員会|協会|財団|センター|大学|事務局|会議|公社|法人)|"
         r"大臣|長官|知事|市長|[一-龥]{1,4}\s*(?:氏|さん|教授|座長|委員長)|"
         r"弁護士|弁理士|会計士|税理士|司法書士|相談員|"
+        # A class of people answers "who" as an organisation does (「正社員、契約社員」, 「その相続人」, 「申請者」).
+        r"[一-龥]{1,6}(?:者|人|員)(?![数名件])|"
         r"\b(?:Agency|Office|Ministry|Minister|Headquarters|Secretariat|Council|Committee|Foundation|Center|Centre|"
         r"Organi[sz]ation|University|Bureau|Cabinet|Government)\b|\b(?:Mr|Ms|Mrs|Dr|Prof)\.?\s+[A-Z]"),
     "person": re.compile(r"[一-龥]{1,4}\s*(?:氏|さん|教授)|\b(?:Mr|Ms|Mrs|Dr|Prof)\.?\s+[A-Z]"),
@@ -120,7 +122,10 @@ _STATES: dict[str, re.Pattern[str]] = {
         rf"\d{{2,4}}-\d{{2,4}}-\d{{3,4}}|{_EMAIL}|https?://\S+|電話|TEL|窓口|相談室|問い?合わせ", re.I),
     "place": re.compile(
         r"[一-龥ァ-ヴー]{1,8}(?:都|道|府|県|市|区|町|村|国|地域|会場|ビル|階|センター|事務所|会館|会議室|ホール)|"
-        r"[ぁ-ん]{2,5}(?:市|町|村)|\d+\s*階|\b(?:in|at) [A-Z][a-z]+", re.I),
+        r"[ぁ-ん]{2,5}(?:市|町|村)|\d+\s*階|\b(?:in|at) [A-Z][a-z]+|"
+        # Where to apply, report or ask is an office as often as a place (「農林水産省の…受付窓口に通報」).
+        r"[一-龥ァ-ヴー]{1,12}(?:庁|省|機構|本部|委員会|協会|事務局|窓口|課)|"
+        r"\b(?:Agency|Office|Ministry|Headquarters|Secretariat|Committee|Bureau|desk)\b", re.I),
     "penalty": re.compile(r"罰則|罰金|懲役|制裁|処罰|\bpenalt(?:y|ies)\b|\bfines?\b|\bsanctions?\b|\bpunish", re.I),
     "figure": re.compile(r"\d"),
 }

@@ -132,6 +132,14 @@ def test_question_types_come_from_interrogatives(question: str, types: set[str])
         ("FAX:045-555-0279", "contact:fax", True),
         ("メール:startup@hokushin-u.example.jp", "contact:email", True),
         ("登録弁護士・弁理士12名が交代で対応する。", "who", True),
+        # A class of people answers "who" as an organisation does; a count of people does not.
+        ("対象は正社員と嘱託社員です。", "who", True),
+        ("権利はその相続人が引き継ぐ。", "who", True),
+        ("参加者数は前年より増えた。", "who", False),
+        # "Where do I report it?" is answered by an office as often as by a place.
+        ("不正な表示は県の消費生活課へ通報できます。", "place", True),
+        ("届出は特許庁の受付窓口で受け付けます。", "place", True),
+        ("報告書は毎年提出します。", "place", False),
     ],
 )
 def test_evidence_states_a_fact_of_the_type(text: str, kind: str, stated: bool) -> None:
