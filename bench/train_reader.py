@@ -350,15 +350,16 @@ def main() -> int:
     apply_ranker(ranker, examples)
     px, py = pool_matrix(examples)
     pool = fit(px, py, POOL_FEATURES, l2=pool_l2, signs=POOL_SIGNS if pool_signed else None)
-    # The version names the training data and the feature set: a model retrained on the same questions with a new
-    # feature is a different model.
+    # The version names the training data, the feature set and the fitted weights: a model retrained on the same
+    # questions with a new feature, or with a feature that now reads the text differently, is a different model.
+    fitted = json.dumps([sentence.to_json(), ranker.to_json(), pool.to_json(), round(threshold, 4)], sort_keys=True)
     digest = hashlib.sha256(b"".join(f.read_bytes() for f in qa_files)
-                            + " ".join(READER_FEATURES + POOL_FEATURES).encode()).hexdigest()[:12]
+                            + " ".join(READER_FEATURES + POOL_FEATURES).encode() + fitted.encode()).hexdigest()[:12]
     version = f"reader-{time.strftime('%Y%m%d')}-{digest}"
     info: dict[str, object] = {
         "trained_on": str(args.train.relative_to(ROOT)) if args.train.is_relative_to(ROOT) else str(args.train),
         "also_trained_on": [str(f.relative_to(ROOT)) if f.is_relative_to(ROOT) else str(f) for f in qa_files[1:]],
-        "data_and_features_sha256_12": digest, "questions": len(items), "examples": len(examples),
+        "data_features_weights_sha256_12": digest, "questions": len(items), "examples": len(examples),
         "sentences": int(sum(len(ex.cands) for ex in examples)),
         "oof_top1_sentence_accuracy": oof_top1, "oof_answerability": oof_abstain,
         "answerability_fit": {"l2": pool_l2, "signs_imposed": pool_signed,
