@@ -29,7 +29,8 @@ _INLINE = re.compile(r"(?:[^、。,，\s]{1,15}(?<![はがをにでもとてし]
                      r"(?:\b[\w-]+(?: [\w-]+){0,3}, ){2,}(?:[\w-]+ ){0,3}(?:and|or) \w+", re.I)
 
 _COUNT_JA = re.compile(r"(\d+|[一二三四五六七八九十])\s*(?:つ(?!目)|項目|点(?!目)|本柱|分野|種類)")
-_COUNT_EN = re.compile(r"\b(two|three|four|five|six|seven|eight|\d+)\b", re.I)
+# A bare figure counts nothing ("03-5555-0180", "in 2025"): digits count only the plural noun that follows them.
+_COUNT_EN = re.compile(r"\b(two|three|four|five|six|seven|eight)\b|\b(\d+)\s+(?:[a-z]+\s+)?[a-z]+s\b", re.I)
 _WORD_NUM = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
              "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 _ORDINAL = re.compile(
@@ -44,7 +45,7 @@ def stated_count(text: str) -> int | None:
     m = _COUNT_JA.search(t) or _COUNT_EN.search(t)
     if not m:
         return None
-    g = m.group(1).lower()
+    g = next(x for x in m.groups() if x).lower()
     n = _WORD_NUM.get(g) or (int(g) if g.isdigit() else None)
     return n if n and 2 <= n <= MAX_ITEMS else None
 
@@ -165,7 +166,9 @@ def enumerate_items(question_terms: QuestionTerms, question: str, anchor: Candid
         # Ordinals answer the question only when the best sentence announces how many there are or the question
         # counts them; "the record highs under the Cool Japan situation" sits inside the second of four ordinals
         # and is answered by its own sentence.
-        if pattern is _ORDINAL and not (announced or (want and want == len(found))):
+        # So does a section that opens by saying how many there are (「次の四つの課題が浮かび上がった。」).
+        opens = stated_count(section[0].text) if section else None
+        if pattern is _ORDINAL and not (announced or (want and want == len(found)) or opens == len(found)):
             continue
         if len(found) >= 2:
             return [_as_candidate(s, hit_for, rank) for s in found[:limit]]

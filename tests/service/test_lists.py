@@ -300,3 +300,32 @@ def test_a_markdown_tables_rule_row_neither_ends_nor_joins_its_rows() -> None:
                "| 退職者による持ち出し | 98件 |\n| サイバー攻撃 | 35件 |", 0)
     items = lists.announced_items(_cand(c, "経路別に整理したものが次の表である。"), [c], [])
     assert [i.text for i in items] == ["| 経路 | 件数 |", "| 退職者による持ち出し | 98件 |", "| サイバー攻撃 | 35件 |"]
+
+
+@pytest.mark.parametrize(
+    ("text", "count"),
+    [
+        ("What are the four pillars?", 4),
+        ("What are the 3 main measures?", 3),
+        ("課題は次の五つである。", 5),
+        # A bare figure counts nothing: a phone number or a year in the best sentence announces no list.
+        ("お問い合わせは調査部(電話:03-5555-0180)まで。", None),
+        ("In 2025 the desk opened.", None),
+    ],
+)
+def test_a_stated_count_is_a_number_of_things(text: str, count: int | None) -> None:
+    assert lists.stated_count(text) == count
+
+
+def test_a_section_that_opens_by_counting_its_ordinals_is_the_list() -> None:
+    opening = "調査から、次の三つの問題点が見えてきた。"
+    c = _chunk("c", ["5. 問題点"], opening + "第一に、担当者がいない。第二に、予算が足りない。第三に、規程が古い。", 0)
+    elsewhere = _chunk("e", ["8. 連絡先"], "この文書への問い合わせは総務課(電話:03-1234-5678)で受け付ける。", 200)
+    # The reader's best sentence sits elsewhere and counts nothing; the section the question names counts three.
+    best = _cand(elsewhere, elsewhere.text)
+    question = "問題点をすべて挙げてください。"
+    terms = QuestionTerms(question, TermStats([["問題点", "担当者", "予算"], ["問い合わせ", "総務課"]], []))
+    hits = [Hit(rank=1, score=1.0, chunk_id="c", doc_id="d", section_path=c.section_path, text=c.text, start=0,
+                end=c.end)]
+    items = lists.enumerate_items(terms, question, best, [c, elsewhere], hits)
+    assert [i.text for i in items] == ["第一に、担当者がいない。", "第二に、予算が足りない。", "第三に、規程が古い。"]
