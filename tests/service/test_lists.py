@@ -9,7 +9,7 @@ from core.contracts import Chunk, Hit
 from retriever.terms import TermStats
 from service import lists
 from service.answer import AnswerService
-from service.question import QuestionTerms, asks_for_list
+from service.question import Evidence, QuestionTerms, asks_for_list
 from service.reader import Candidate
 from service.schemas import AskRequest
 from tests.service.test_any_document import _service
@@ -275,6 +275,18 @@ def test_a_positive_list_question_does_not_take_a_negated_heading() -> None:
     assert lists._section_for(terms, paths) == ["4. 費用と県の支援", "4.2 地域ブランド出願支援補助金"]
     excluded = QuestionTerms("補助の対象外となる経費を全部挙げてください。", stats)
     assert lists._section_for(excluded, paths) == ["4. 費用と県の支援", "4.3 補助の対象外となる経費"]
+
+
+def test_a_question_about_what_is_excluded_prefers_the_negated_heading() -> None:
+    # The payment section shares the question's rarest word (助成金); the excluded costs' heading names only 経費.
+    common = ["対象", "経費", "成る"]
+    stats = TermStats([["助成金", "支払"], common, [*common, "費用"], common, common, common], [])
+    paths = [["11. 助成金の支払"], ["4. 助成対象経費", "4.1 対象とならない経費"]]
+    terms = QuestionTerms("助成金の対象にならない経費は？", stats)
+    assert terms.coverage(Evidence.of(["11. 助成金の支払"])) > terms.coverage(Evidence.of(["4.1 対象とならない経費"]))
+    assert lists._section_for(terms, paths) == ["4. 助成対象経費", "4.1 対象とならない経費"]
+    positive = QuestionTerms("助成金の支払の流れをすべて挙げてください。", stats)
+    assert lists._section_for(positive, paths) == ["11. 助成金の支払"]
 
 
 def test_a_best_sentence_that_enumerates_within_itself_is_the_answer() -> None:
