@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from core.contracts import Chunk, Hit
 from core.text import split_sentences
-from service.question import Evidence, QuestionTerms
+from service.question import Evidence, QuestionTerms, states_type
 from service.reader import Candidate
 from service.statements import has_content, is_item, is_statement, negated
 
@@ -266,6 +266,14 @@ def list_answer(terms: QuestionTerms, question: str, anchor: Candidate, chosen: 
     # The best sentence enumerates within itself: it is the list asked for, and the reader's sentences answer.
     if terms.asks_list and not _INLINE.search(unicodedata.normalize("NFKC", anchor.text)):
         items = enumerate_items(terms, question, anchor, chunks, hits)
-        if len(items) >= 2:
+        if len(items) >= 2 and not _drops_the_fact(terms, anchor, items):
             return trim(items)
     return []
+
+
+def _drops_the_fact(terms: QuestionTerms, anchor: Candidate, items: list[Candidate]) -> bool:
+    """Whether the enumeration would replace a best sentence that states the fact asked for (「…それぞれ何件」 →
+    「地域団体商標は11件、GIは4件です。」) with items most of which state none: the list is then the wrong one."""
+    if not terms.types or not states_type(anchor.text, terms.types):
+        return False
+    return 2 * sum(states_type(i.text, terms.types) for i in items) < len(items)

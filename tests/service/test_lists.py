@@ -341,3 +341,17 @@ def test_a_section_that_opens_by_counting_its_ordinals_is_the_list() -> None:
                 end=c.end)]
     items = lists.enumerate_items(terms, question, best, [c, elsewhere], hits)
     assert [i.text for i in items] == ["第一に、担当者がいない。", "第二に、予算が足りない。", "第三に、規程が古い。"]
+
+
+def test_a_list_does_not_replace_a_best_sentence_that_states_the_asked_fact() -> None:
+    # 「それぞれ」 makes it a list question, but the best sentence already states both counts; the section the
+    # enumeration would come from states none.
+    intro = _chunk("i", ["はじめに"], "現在、市内の登録商標は12件、登録意匠は5件です。", 0)
+    case = _chunk("c", ["6. 登録の事例"], "商工会は2019年に登録を受けた。組合は模倣品に対応した。組合は販路を広げた。", 100)
+    best = _cand(intro, intro.text)
+    question = "市内の登録商標と登録意匠はそれぞれ何件ですか？"
+    terms = QuestionTerms(question, TermStats([["登録", "商標", "意匠"], ["事例", "商工会", "組合"]], []))
+    assert terms.asks_list and terms.types == {"count:cases"}
+    hits = [Hit(rank=1, score=1.0, chunk_id="c", doc_id="d", section_path=case.section_path, text=case.text,
+                start=case.start, end=case.end)]
+    assert lists.list_answer(terms, question, best, [best], [best], [intro, case], hits) == []
