@@ -41,7 +41,7 @@ _EN_STOP_AFTER = re.compile(r"\b(of|for|in|on|at|to|by|with|from|about|does|do|d
 # General cues of a request for an enumeration or a summary, in either language.
 _LIST_ASK = re.compile(
     r"すべて|全て|全部|挙げ|列挙|一覧|主な|主要な|どんな.{0,12}(?:が|は)(?:あ|何)|どのような.{0,12}(?:が|は)あ|"
-    r"何が(?:ある|あり|含まれ)|それぞれ|まとめて|要約|概要|いくつか|順番に|順を追って|手順(?:を|は)|流れ(?:を|は)|"
+    r"何が(?:ある|あり|含まれ)|それぞれ|(?<!取り)(?<!とり)まとめて|要約|概要|いくつか|順番に|順を追って|手順(?:を|は)|流れ(?:を|は)|"
     r"\blist\b|\ball (?:the|of the)\b|\bwhat are (?:the|its|their)\b|\bwhich .{0,20}\bare (?:there|planned|listed)\b|"
     r"\bsummar(?:y|ize|ise)\b|\boverview\b|\bstep[- ]by[- ]step\b|\bin order\b(?!\s+(?:to|for|that)\b)|"
     r"\bmain (?:measures|points|policies|pillars|items)\b|\b(?:what|which) (?:kinds?|types?|sorts?) of\b|\bbreak(?:down| down)\b|"

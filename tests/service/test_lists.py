@@ -146,6 +146,9 @@ def test_the_one_sub_section_the_question_names_is_the_list(report: AnswerServic
     ("How many firms were affected?", False),
     ("What process does the JPO use?", False),
     ("What is the status of the plan?", False),
+    # 「まとめて」 asks for a summary; 「取りまとめて」 is the verb "compile", not a request.
+    ("支援策をまとめて教えて", True),
+    ("この方針を取りまとめたのはどの会議ですか？", False),
 ])
 def test_list_questions_include_procedures(question: str, is_list: bool) -> None:
     assert asks_for_list(question) is is_list
