@@ -26,6 +26,8 @@ MAX_CHARS = 1200
 # a clause that ends in a particle or a conjunctive form (「政府は、」「発展し、」) is not a term.
 _INLINE = re.compile(r"(?:[^、。,，\s]{1,15}(?<![はがをにでもとてし])[、・，]){2,}[^、。,，]{1,15}?"
                      r"(?:等|など|及び|および|並びに)|"
+                     # 「AやBなど」: the particle や lists, and など closes the list.
+                     r"[^、。,，\s]{1,15}や[^、。,，\s]{1,15}?(?:等|など)|"
                      r"(?:\b[\w-]+(?: [\w-]+){0,3}, ){2,}(?:[\w-]+ ){0,3}(?:and|or) \w+", re.I)
 
 _COUNT_JA = re.compile(r"(\d+|[一二三四五六七八九十])\s*(?:つ(?!目)|項目|点(?!目)|本柱|分野|種類)")

@@ -358,3 +358,14 @@ def test_a_list_does_not_replace_a_best_sentence_that_states_the_asked_fact() ->
     hits = [Hit(rank=1, score=1.0, chunk_id="c", doc_id="d", section_path=case.section_path, text=case.text,
                 start=case.start, end=case.end)]
     assert lists.list_answer(terms, question, best, [best], [best], [intro, case], hits) == []
+
+
+def test_a_best_sentence_listing_with_ya_and_nado_is_the_answer() -> None:
+    # 「AやBなど」 is an enumeration as much as 「A、B、C等」 is.
+    text = "和菓子や日本茶などが海外で人気を集め、輸出額が過去最高となった。政府は展示会を開いた。展示会は好評だった。"
+    c = _chunk("c", ["2 現状"], text, 0)
+    best = _cand(c, text[: text.index("。") + 1])
+    question = "Which kinds of Japanese food are popular overseas?"
+    terms = QuestionTerms(question, TermStats([["和菓子", "人気", "海外"]], [["popular"]]))
+    assert terms.asks_list
+    assert lists.list_answer(terms, question, best, [best], [best], [c], []) == []
