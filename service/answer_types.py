@@ -27,7 +27,9 @@ _ASKS: dict[str, re.Pattern[str]] = {
         r"いつ|何年(?!間)|何月|何日|何時(?!間)|何曜|日付|日程|締切|締め切り|〆切|期限|期日|時期|"
         r"^\s*when\b|\bwhen (?:is|was|will|does|did|do|are|were|can|should|must)\b|\bby when\b|\bdeadline|"
         r"\bdates?\b|\bwhat (?:day|year|month|time)\b|\bwhich (?:day|year|month)\b|\bin what year\b|\bdue\b|"
-        r"\b(?:opening|office|business|reception) hours\b",
+        r"\b(?:opening|office|business|reception) hours\b|"
+        # "Is the desk open over lunch?", "open on Saturdays": the hours or days it is open answer it.
+        r"\bopen (?:on|at|during|over|until|till|from|before|after)\b",
         re.I),
     "amount": re.compile(
         r"いくら|金額|費用|料金|手数料|予算|価格|[一-龥]額(?:は|が|を|って|も|$|[?？])|"

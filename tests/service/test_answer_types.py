@@ -75,6 +75,9 @@ from service.answer_types import expected_types, states
         # A change asked "how much" is stated by any figure (「356件から約16%増えました」), not by a price.
         ("How much did consultations grow compared with the previous year?", {"figure"}),
         ("How much does the consultation cost?", {"amount"}),
+        # Whether a desk is open at some time is answered by its hours.
+        ("Is the help desk open on Saturdays?", {"date"}),
+        ("Are you open to new members?", set()),
     ],
 )
 def test_question_types_come_from_interrogatives(question: str, types: set[str]) -> None:
