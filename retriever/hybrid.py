@@ -174,7 +174,10 @@ class HybridRetriever:
         out: dict[str, RankedList] = {"dense": self._dense(qvec, depth)}
         timings["dense"] = (time.perf_counter() - t) * 1000
         t = time.perf_counter()
-        out["lexical"] = self._lexical.search(self._tokenize(query), depth)
+        tokens = self._tokenize(query)
+        if lang == "ja":
+            tokens += self.term_stats.kana.recover(query)  # 「じょせいきん」 → 助成金 (retriever/kana.py)
+        out["lexical"] = self._lexical.search(tokens, depth)
         if lang == "en":
             out["dense_en"] = self._dense_en(qvec, depth, out["dense"])
             if self._lexical_en is not None:

@@ -8,7 +8,9 @@ import threading
 from collections import Counter
 from collections.abc import Iterable
 
+from retriever.kana import KanaIndex
 from retriever.lexicon import CrossLexicon
+from retriever.tokenize import SudachiTokenizer, get_tokenizer
 
 
 class TermStats:
@@ -24,6 +26,7 @@ class TermStats:
         # A term no passage contains gets the largest weight: it is what the question is about that the index lacks.
         self.max_idf = math.log((self.n + 1) / 0.5)
         self._cross: CrossLexicon | None = None
+        self._kana: KanaIndex | None = None
         self._lock = threading.Lock()
 
     @property
@@ -34,6 +37,17 @@ class TermStats:
             if self._cross is None:
                 self._cross = CrossLexicon(self.df_ja)
             return self._cross
+
+    @property
+    def kana(self) -> KanaIndex:
+        """Readings → this index's nouns, for words a question spells in kana (retriever/kana.py); built on first
+        use (a few ms for the plan's vocabulary)."""
+        with self._lock:
+            if self._kana is None:
+                tok = get_tokenizer("sudachi")
+                assert isinstance(tok, SudachiTokenizer)
+                self._kana = KanaIndex(self.df_ja, tok.reading)
+            return self._kana
 
     def idf(self, term: str, lang: str = "ja") -> float:
         df = (self.df_en if lang == "en" else self.df_ja).get(term, 0)

@@ -125,6 +125,13 @@ class SudachiTokenizer(_MorphTokenizer):
                 out.append("".join(m.reading_form() for m in self._tok.tokenize(piece)))
         return out
 
+    def reading(self, word: str) -> tuple[str, tuple[str, ...]]:
+        """The katakana reading of ``word`` and its last morpheme's part of speech (retriever/kana.py)."""
+        with self._lock:
+            morphs = list(self._tok.tokenize(word))
+        pos = tuple(morphs[-1].part_of_speech()[:3]) if morphs else ()
+        return "".join(m.reading_form() for m in morphs), pos
+
     def morphemes(self, text: str) -> list[tuple[str, str, str]]:
         return [(form, pos, sub) for form, pos, sub, _ in self.analyze(text)]
 

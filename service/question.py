@@ -198,8 +198,10 @@ class QuestionTerms:
     def __init__(self, question: str, stats: TermStats) -> None:
         tok = get_tokenizer("sudachi")
         assert isinstance(tok, SudachiTokenizer)
-        self.ja = {t for t in tok(question) if t not in _EN_FRAME and not interrogative_word(t)}
-        self.nouns = {t for t in tok.nouns(question) if t not in _EN_FRAME and not interrogative_word(t)}
+        # Words spelled in kana (「じょせいきん」) are the index's nouns they read as (retriever/kana.py).
+        spelled = set(stats.kana.recover(question))
+        self.ja = {t for t in tok(question) if t not in _EN_FRAME and not interrogative_word(t)} | spelled
+        self.nouns = {t for t in tok.nouns(question) if t not in _EN_FRAME and not interrogative_word(t)} | spelled
         self.en = {t for t in english_tokens(question) if t not in _EN_FRAME}
         self.focus = focus_terms(question)
         self.facts = {str(n) for n in numbers(question)} | {t.upper() for t in named_terms(question)}

@@ -1,0 +1,60 @@
+"""Words a user spells in kana (「じょせいきん」, 「もちだし」, 「がくせい」) found among an index's terms by their reading.
+
+A question typed in a hurry often leaves a word in hiragana. The morphological analyzer then cuts it into pieces that
+name nothing (じょせいきん → じょする + 息む), so neither the lexical channel nor the reader's coverage sees 助成金.
+Every noun of the index's vocabulary is read once (Sudachi's reading, in katakana); the hiragana runs of a question
+are then scanned for the longest readings they contain. Only nouns written with kanji and read with four kana or more
+are kept: shorter readings meet by chance inside any hiragana (くらい → 位, どういう → 同意), and a katakana word
+is already a word to the analyzer.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+
+MIN_READING = 4
+_KANJI = re.compile(r"[\u3400-\u9fff]")
+_HIRAGANA_RUN = re.compile(rf"[\u3041-\u3096ー]{{{MIN_READING},}}")
+
+# (reading in katakana, part of speech of the word's last morpheme: 名詞, 普通名詞, 副詞可能 …)
+Reader = Callable[[str], tuple[str, tuple[str, ...]]]
+
+
+def katakana(text: str) -> str:
+    return "".join(chr(ord(ch) + 0x60) if "\u3041" <= ch <= "\u3096" else ch for ch in text)
+
+
+class KanaIndex:
+    """Reading → the index's nouns read so, for the nouns that can be recovered from kana."""
+
+    def __init__(self, vocab: Iterable[str], read: Reader) -> None:
+        self._terms: dict[str, set[str]] = {}
+        for term in vocab:
+            if not _KANJI.search(term):
+                continue
+            reading, pos = read(term)
+            # A noun that is also an adverb (殆ど, 其々) is spelled in kana as a matter of course: it names nothing.
+            if len(reading) < MIN_READING or not pos or pos[0] != "名詞" or "副詞可能" in pos[1:]:
+                continue
+            self._terms.setdefault(reading, set()).add(term)
+        self._longest = max(map(len, self._terms), default=0)
+
+    def recover(self, text: str) -> list[str]:
+        """The index terms whose readings the hiragana of ``text`` spells, longest match first, in order."""
+        out: list[str] = []
+        if not self._terms:
+            return out
+        for run in _HIRAGANA_RUN.findall(unicodedata.normalize("NFKC", text)):
+            spoken, i = katakana(run), 0
+            while i <= len(spoken) - MIN_READING:
+                for n in range(min(self._longest, len(spoken) - i), MIN_READING - 1, -1):
+                    found = self._terms.get(spoken[i : i + n])
+                    if found:
+                        out += sorted(found)
+                        i += n
+                        break
+                else:
+                    i += 1
+        return out
