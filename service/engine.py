@@ -83,6 +83,7 @@ class Engine:
         loaded = self._loaded
         if loaded is not None:
             _ = loaded.retriever.term_stats.cross
+            _ = loaded.retriever.term_stats.kana  # the readings of its nouns, for words spelled in hiragana
 
     def follow_published(self) -> None:
         """Load a build published since ours, at most one check per ``index_follow_seconds``.

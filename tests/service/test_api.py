@@ -87,7 +87,7 @@ def test_documents(client: TestClient) -> None:
 
 
 def test_the_server_reads_the_bilingual_lexicon_before_serving(built_settings) -> None:  # type: ignore[no-untyped-def]
-    """A server reads the lexicon while it starts, so the first English question does not wait for it."""
+    """A server reads the lexicon and its nouns' readings while it starts, so the first question does not wait."""
     from fastapi.testclient import TestClient
 
     from service.api import create_app
@@ -96,3 +96,4 @@ def test_the_server_reads_the_bilingual_lexicon_before_serving(built_settings) -
     engine = Engine(built_settings)
     with TestClient(create_app(built_settings, engine)):
         assert engine.current.retriever.term_stats._cross is not None
+        assert engine.current.retriever.term_stats._kana is not None
