@@ -117,13 +117,7 @@ class SudachiTokenizer(_MorphTokenizer):
     def readings(self, text: str) -> list[str]:
         """The katakana reading of each Japanese run of ``text`` (「名古屋市の窓口」 → ナゴヤシノマドグチ), for matching the
         romanized names of an English question (service/romaji.py)."""
-        out: list[str] = []
-        for piece in _SCRIPT_SPLIT.findall(_prep(text)):
-            if piece.isascii():
-                continue
-            with self._lock:
-                out.append("".join(m.reading_form() for m in self._tok.tokenize(piece)))
-        return out
+        return [self.reading(piece)[0] for piece in _SCRIPT_SPLIT.findall(_prep(text)) if not piece.isascii()]
 
     def reading(self, word: str) -> tuple[str, tuple[str, ...]]:
         """The katakana reading of ``word`` and its last morpheme's part of speech (retriever/kana.py)."""
