@@ -101,7 +101,7 @@ def _section_for(question_terms: QuestionTerms, paths: list[list[str]]) -> list[
             if negated(path[d - 1]) and not asks_negated:
                 continue  # 「補助の対象外となる経費」 does not list the costs a positive question asks for
             cov = round(question_terms.coverage(Evidence.of([path[d - 1]])), 6)
-            key = (asks_negated and cov > 0 and negated(path[d - 1]), cov, d, -order)
+            key = (asks_negated and negated(path[d - 1]), cov, d, -order)
             if cov > 1e-9 and key > best:
                 best, chosen = key, path[:d]
     return list(chosen)
