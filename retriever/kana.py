@@ -3,9 +3,9 @@
 A question typed in a hurry often leaves a word in hiragana. The morphological analyzer then cuts it into pieces that
 name nothing (じょせいきん → じょする + 息む), so neither the lexical channel nor the reader's coverage sees 助成金.
 Every noun of the index's vocabulary is read once (Sudachi's reading, in katakana); the hiragana runs of a question
-are then scanned for the longest readings they contain. Only nouns written with kanji and read with four kana or more
-are kept: shorter readings meet by chance inside any hiragana (くらい → 位, どういう → 同意), and a katakana word
-is already a word to the analyzer.
+are then scanned for the longest readings they contain. Only nouns read with four kana or more are kept: shorter
+readings meet by chance inside any hiragana (くらい → 位, どういう → 同意). A katakana noun is its own reading, so a
+loanword typed in hiragana is found the same way (「せみなー」 → セミナー).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 
 MIN_READING = 4
 _KANJI = re.compile(r"[\u3400-\u9fff]")
+_KATAKANA_WORD = re.compile(r"[\u30a1-\u30f6ー]+")
 _HIRAGANA_RUN = re.compile(rf"[\u3041-\u3096ー]{{{MIN_READING},}}")
 
 # (reading in katakana, part of speech of the word's last morpheme: 名詞, 普通名詞, 副詞可能 …)
@@ -32,7 +33,7 @@ class KanaIndex:
     def __init__(self, vocab: Iterable[str], read: Reader) -> None:
         self._terms: dict[str, set[str]] = {}
         for term in vocab:
-            if not _KANJI.search(term):
+            if not _KANJI.search(term) and not _KATAKANA_WORD.fullmatch(term):
                 continue
             reading, pos = read(term)
             # A noun that is also an adverb (殆ど, 其々) is spelled in kana as a matter of course: it names nothing.

@@ -29,6 +29,13 @@ def test_a_word_spelled_in_hiragana_is_the_index_noun_it_reads_as() -> None:
     assert index.recover("学生の相談") == []
 
 
+def test_a_loanword_spelled_in_hiragana_is_the_index_katakana_noun() -> None:
+    index = KanaIndex(["セミナー", "ガイドライン", "メール"], _reader().reading)
+    assert index.recover("せみなー電話でもうしこめますか") == ["セミナー"]
+    assert index.recover("がいどらいんってどこ？") == ["ガイドライン"]
+    assert index.recover("めーるでいい？") == []  # three kana: too short to trust
+
+
 def test_short_readings_and_adverbs_are_not_recovered() -> None:
     # 位 (くらい) and 同意 (どうい) would meet inside any hiragana; 殆ど (ほとんど) is an adverb spelled in kana anyway.
     index = KanaIndex(["位", "同意", "殆ど"], _reader().reading)
