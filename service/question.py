@@ -45,10 +45,11 @@ _LIST_ASK = re.compile(
     r"\blist\b|\ball (?:the|of the)\b|\bwhat are (?:the|its|their)\b|\bwhich .{0,20}\bare (?:there|planned|listed)\b|"
     r"\bsummar(?:y|ize|ise)\b|\boverview\b|\bstep[- ]by[- ]step\b|\bin order\b(?!\s+(?:to|for|that)\b)|"
     r"\bmain (?:measures|points|policies|pillars|items)\b|\b(?:what|which) (?:kinds?|types?|sorts?) of\b|\bbreak(?:down| down)\b|"
-    # "Which expenses are…", "What support programs does…": a plural asked for is several things.
+    # "Which expenses are…", "What support programs does…": a plural asked for is several things; a number counts
+    # them after a determiner ("the three pillars"), while "for 3 yrs" is a length of time.
     r"\b(?:what|which)\s+(?:(?!of\b)[a-z-]+\s+){0,2}[a-z]{2,}(?<![su])s\s+(?:are|were|do|does|did|have|has|can|could|must|"
     r"should|will|would|count|qualify|apply)\b|"
-    r"\b(?:two|three|four|five|six|seven|\d+) (?:main |key |basic )?[a-z]+s\b|"
+    r"\b(?:the|what|which|its|their|these|those|all)\s+(?:two|three|four|five|six|seven|\d+) (?:main |key |basic )?[a-z]+s\b|"
     r"(?:\d+|[二三四五六七八九十])\s*(?:つ|項目|点|本柱|分野)の",
     re.I,
 )
@@ -104,8 +105,6 @@ def focus_terms(question: str) -> set[str]:
 
 
 _EN_NAME = re.compile(r"(?<![.?!]\s)(?<!^)\b([A-Z][a-zA-Z]+(?:[ -][A-Z][a-zA-Z]+)*|[A-Z]{2,})\b")
-
-
 _ACRONYM = re.compile(r"(?<![A-Za-z])[A-Z][A-Z0-9]+(?![A-Za-z])")
 
 

@@ -149,6 +149,11 @@ def test_the_one_sub_section_the_question_names_is_the_list(report: AnswerServic
     # 「まとめて」 asks for a summary; 「取りまとめて」 is the verb "compile", not a request.
     ("支援策をまとめて教えて", True),
     ("この方針を取りまとめたのはどの会議ですか？", False),
+    # A number counts the things asked for after a determiner; "for 3 yrs" or "in 30 days" is a length of time.
+    ("What three things have become more important?", True),
+    ("Name the 4 basic recognitions", True),
+    ("wat happens if we dont use the trademark for like 3 yrs", False),
+    ("I'm presenting at a conference in 30 days. What should I do?", False),
 ])
 def test_list_questions_include_procedures(question: str, is_list: bool) -> None:
     assert asks_for_list(question) is is_list
