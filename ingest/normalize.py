@@ -20,8 +20,9 @@ from ingest.sections import heading_level, plain_heading
 # re-read when it changes. 2: PDF text loses the spaces between Japanese and ASCII; 3: HTML list items keep their
 # mark, inline tags add no spaces; 4: ordered HTML items are not read as headings; 5: nor a run of numbered or
 # bulleted plain lines (.txt, PDF) with no body between them (ingest/sections.py); 6: a list number at a line start
-# before a capital letter (「2. AOBA-IPナビに…」) no longer ends a sentence (core/text.py).
-NORMALIZER_VERSION = "6"
+# before a capital letter (「2. AOBA-IPナビに…」) no longer ends a sentence (core/text.py); 7: nor does a full stop
+# inside brackets (「（消費税を除く。）」).
+NORMALIZER_VERSION = "7"
 
 _SENTENCE_END = set("。．！？!?")
 # Lines that start with these are structure (headings, list items, figures), never the tail of a cut sentence.

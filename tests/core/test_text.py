@@ -28,6 +28,16 @@ def test_closing_brackets_stay_with_their_sentence() -> None:
     assert [text[s.start : s.end] for s in split_sentences(text)] == ["「知財を守る。」", "次の文。"]
 
 
+def test_a_full_stop_inside_brackets_does_not_end_the_sentence() -> None:
+    # Cut at 「除く。)」, the rate (10%) was a sentence of its own, apart from what it is the rate of.
+    text = "実施報奨金の額は、実施料収入(消費税を除く。)の10%に相当する額とする。(1) 対象。(2) 期間。"
+    assert [text[s.start : s.end] for s in split_sentences(text)] == [
+        "実施報奨金の額は、実施料収入(消費税を除く。)の10%に相当する額とする。", "(1) 対象。", "(2) 期間。"]
+    # A bracket that never closes is an ordinary character.
+    unclosed = "括弧が(閉じない。次の文。"
+    assert [unclosed[s.start : s.end] for s in split_sentences(unclosed)] == ["括弧が(閉じない。", "次の文。"]
+
+
 def test_a_window_is_split_inside_its_bounds_only() -> None:
     text = "前の文。対象の文。後の文。"
     spans = split_sentences(text, 4, 9)
