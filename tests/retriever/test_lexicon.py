@@ -8,6 +8,8 @@ import sqlite3
 import sys
 from pathlib import Path
 
+import pytest
+
 from core.settings import Settings
 from retriever.lexicon import KNOWN_STEMS, LEXICON_PATH, CrossLexicon, read_lexicon
 from retriever.tokenize import english_tokens
@@ -89,7 +91,7 @@ def test_english_query_reaches_untranslated_passage_through_lexicon(small_index_
     from retriever.factory import load_retriever
 
     r = load_retriever(small_index_settings)
-    assert "海賊版" in r.translate_query("How large is the damage from pirated editions?")
+    assert any("海賊版" in c for c in r.translate_query("How large is the damage from pirated editions?"))
     channels, _ = r.channels("How large is the damage from pirated editions?", "en", 10)
     assert "lexical_x" in channels
     top = r.chunks[channels["lexical_x"][0][0]]
@@ -101,3 +103,20 @@ def test_english_query_reaches_untranslated_passage_through_lexicon(small_index_
 def test_translated_index_has_no_cross_lingual_channel(engine) -> None:  # type: ignore[no-untyped-def]
     channels, _ = engine.current.retriever.channels("What IP help can startups get from the JPO?", "en", 10)
     assert "lexical_x" not in channels
+
+
+def test_a_translated_word_weighs_as_one_term_however_many_its_translations() -> None:
+    from retriever.hybrid import _Lexical
+
+    docs = [["申請", "出願", "期間"], ["申請", "期限"], ["上限", "金額", "予算"], ["上限", "申請"], ["国", "費用"]]
+    lexical = _Lexical(docs)
+    # A class of one is plain BM25.
+    single, plain = lexical.search_classes([["上限"]], 5), lexical.search(["上限"], 5)
+    assert [d for d, _ in single] == [d for d, _ in plain]
+    assert [s for _, s in single] == pytest.approx([s for _, s in plain])
+    # "application cap": in a flat bag, application's two translations outweigh cap, and the passage naming both
+    # 申請 and 出願 wins; as classes, the one passage with both words of the question does.
+    flat = lexical.search(["申請", "出願", "上限"], 5)
+    classes = lexical.search_classes([["申請", "出願"], ["上限"]], 5)
+    assert flat[0][0] == 0
+    assert classes[0][0] == 3
