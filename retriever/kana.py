@@ -59,3 +59,23 @@ class KanaIndex:
                 else:
                     i += 1
         return out
+
+
+# 「なんけん」「なんにち」: an interrogative with its counter typed in hiragana asks what 何件, 何日 asks. The counter must
+# end at a particle or at the end of the kana run, so 「なんかいい方法」 (something good) is not 何回.
+_COUNTER_READINGS = {
+    "けん": "件", "にん": "人", "めい": "名", "しゃ": "社", "こ": "個", "かい": "回", "まい": "枚", "さつ": "冊",
+    "ほん": "本", "ぼん": "本", "ぽん": "本", "だい": "台", "しゅるい": "種類", "かこく": "か国", "ねんかん": "年間",
+    "ねん": "年", "かげつ": "か月", "がつ": "月", "しゅうかん": "週間", "にちかん": "日間", "にち": "日",
+    "じかん": "時間", "じ": "時", "ぷん": "分", "ふん": "分", "ようび": "曜日", "わり": "割", "えん": "円",
+}
+_SPELLED_WH = re.compile(
+    r"なん(" + "|".join(sorted(_COUNTER_READINGS, key=len, reverse=True)) + r")"
+    r"(?=まで|くらい|ぐらい|ほど|程度|も|か|で|の|を|が|は|に|と|って|[^\u3041-\u3096]|$)"
+)
+
+
+def spelled_interrogatives(text: str) -> str:
+    """``text`` with its hiragana interrogative counters in kanji (「さいだいなんけんまで」 → 「さいだい何件まで」)."""
+    return _SPELLED_WH.sub(lambda m: "何" + _COUNTER_READINGS[m.group(1)], text)
+

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from retriever.kana import spelled_interrogatives
+
 _MONTHS_EN = r"january|february|march|april|may|june|july|august|september|october|november|december"
 
 _ROLES = r"首相|総理(?:大臣)?|大臣|長官|知事|市長|区長|町長|社長|会長|理事長|学長|委員長|座長|議長|大統領|代表者?"
@@ -182,7 +184,7 @@ def kind_name(kind: str) -> str:
 
 def counted(question: str) -> list[str]:
     """The kinds of thing a "how many" question counts (empty when its counter names none of them)."""
-    q = _nfkc(question)
+    q = spelled_interrogatives(_nfkc(question))
     kinds: list[str] = []
     for m in [*_COUNT_JA.finditer(q), *_COUNT_EN.finditer(q)]:
         word = m.group(1).lower()
@@ -244,7 +246,7 @@ def expected_types(question: str) -> set[str]:
 
     A noun cue that is the question's topic does not ask for its value: 「女性研究者の割合について計画は何と言っていますか」
     and "what does the plan say about the budget" ask what the text says, 「割合は何%ですか」 asks for a rate."""
-    q = _nfkc(question)
+    q = spelled_interrogatives(_nfkc(question))
     found: set[str] = set()
     for name, pat in _ASKS.items():
         for m in pat.finditer(q):

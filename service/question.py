@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from core.text import split_sentences
+from retriever.kana import spelled_interrogatives
 from retriever.terms import TermStats
 from retriever.tokenize import EN_STOPWORDS, SudachiTokenizer, char_ngram_tokens, english_tokens, get_tokenizer
 from service.answer_types import ELIGIBILITY, INTERROGATIVE, expected_types, states_any
@@ -19,7 +20,6 @@ from service.facts import named_terms, numbers
 
 _ASCII = re.compile(r"[A-Za-z0-9]+")
 _JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
-
 
 # English function words and question frame words: general English, kept out of "what the question names".
 _EN_FRAME = frozenset(
@@ -197,6 +197,7 @@ class QuestionTerms:
     def __init__(self, question: str, stats: TermStats) -> None:
         tok = get_tokenizer("sudachi")
         assert isinstance(tok, SudachiTokenizer)
+        question = spelled_interrogatives(question)  # 「なんけん」 is 何件, not など + a name けん
         # Words spelled in kana (「じょせいきん」) are the index's nouns they read as (retriever/kana.py).
         spelled = set(stats.kana.recover(question))
         self.ja = {t for t in tok(question) if t not in _EN_FRAME and not interrogative_word(t)} | spelled

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from core.settings import Settings
-from retriever.kana import KanaIndex, katakana
+from retriever.kana import KanaIndex, katakana, spelled_interrogatives
 from retriever.terms import TermStats
 from retriever.tokenize import SudachiTokenizer, get_tokenizer
 from service.question import QuestionTerms
@@ -57,3 +57,17 @@ def test_the_lexical_channel_searches_the_recovered_word(small_index_settings: S
     channels, _ = r.channels("ちょさくけんのかんがえかた", "ja", 10)
     top = r.chunks[channels["lexical"][0][0]]
     assert "著作権" in top.text
+
+
+def test_an_interrogative_counter_typed_in_hiragana_is_written_in_kanji() -> None:
+    assert spelled_interrogatives("さいだいなんけんまで申請できる？") == "さいだい何件まで申請できる？"
+    assert spelled_interrogatives("なんねんかん保管するの") == "何年間保管するの"
+    assert spelled_interrogatives("相談はなんかい?") == "相談は何回?"
+    # The counter ends at a particle or the end of the kana: 「なんかいい」 (something good) and なんで (why) stay.
+    assert spelled_interrogatives("なんかいい方法ある？なんで？") == "なんかいい方法ある？なんで？"
+
+
+def test_question_terms_read_a_hiragana_counter_as_the_interrogative() -> None:
+    terms = QuestionTerms("さいだいなんけんまで申請できる？", TermStats([["申請", "件数"]], []))
+    assert terms.types == {"count:cases"}
+    assert not terms.names  # 「けん」 is not a proper noun the documents must mention

@@ -78,6 +78,10 @@ from service.answer_types import expected_types, states
         # Whether a desk is open at some time is answered by its hours.
         ("Is the help desk open on Saturdays?", {"date"}),
         ("Are you open to new members?", set()),
+        # An interrogative typed in hiragana asks what its kanji does; 「なんか」 (something) asks nothing.
+        ("さいだいなんけんまで申請できる？", {"count:cases"}),
+        ("セミナーはなんじから？", {"date"}),
+        ("なんかいい方法ある？", set()),
     ],
 )
 def test_question_types_come_from_interrogatives(question: str, types: set[str]) -> None:
