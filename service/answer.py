@@ -162,7 +162,7 @@ class AnswerService:
             qvec = self.engine.embedder.encode([ctx.rewritten or ctx.question], is_query=True)[0]
         # The follow-up's own words say what is asked; the conversation only steered retrieval (qvec).
         terms = QuestionTerms(ctx.question, retriever.term_stats)
-        featurize(ctx.lang, qvec, cands, self.vectors, terms)
+        featurize(ctx.lang, qvec, cands, self.vectors, terms, self.reader.interaction, self.engine.embedder.id)
         if scored:
             score(self.reader, cands)
         return cands, terms

@@ -20,7 +20,7 @@ from service.answer_types import kind_name, states_any
 from service.editions import version_mismatch
 from service.facts import named_terms, numbers
 from service.question import Evidence, QuestionTerms, bigram_set, en_set, states_type
-from service.reader_model import ReaderModel
+from service.reader_model import Interaction, ReaderModel, interaction_features
 from service.romaji import names_unseen, text_romaji
 from service.statements import is_item, is_statement
 from service.vectors import SentenceVectors
@@ -31,7 +31,7 @@ CANDIDATE_HITS = 5
 READER_FEATURES: tuple[str, ...] = (
     "sem", "sem_rel", "ctx_sem", "cov", "cov_rel", "cov_ctx", "cov_before", "bigram", "bigram_rel", "heading", "ret_rel",
     "inv_rank", "first", "type_match", "type_miss", "type_ctx", "focus", "focus_ctx", "facts", "item", "log_len",
-    "xling",
+    "xling", "sem_w", "sem_w_rel",
 )
 POOL_FEATURES: tuple[str, ...] = (
     "p_max", "p_logit", "p_type", "share", "evidence", "evidence_gap", "evidence_lead", "evidence_z", "cov_best",
@@ -87,7 +87,7 @@ def candidates(hits: Sequence[Hit], en_alignment: dict[str, list[tuple[int, int,
 
 
 def featurize(lang: str, qvec: np.ndarray, cands: list[Candidate], vectors: SentenceVectors,
-              terms: QuestionTerms) -> None:
+              terms: QuestionTerms, interaction: Interaction | None = None, embedder: str = "") -> None:
     """Fill ``features`` of every candidate. Relative features (``sem_rel``, ``cov_rel``, ``ret_rel``) compare a
     sentence with the best of its pool, which carries across documents whose absolute scores sit elsewhere."""
     if not cands:
@@ -115,6 +115,7 @@ def featurize(lang: str, qvec: np.ndarray, cands: list[Candidate], vectors: Sent
     covs = [terms.coverage(ev) for ev in sent_ev]
     bigrams = [_share(terms.bigrams, bigram_set(c.text) | bigram_set(c.en or "")) for c in cands]
     best_sem, best_cov, best_bi = float(sem.max()), max(covs), max(bigrams)
+    sem_w, sem_w_rel = interaction_features(interaction, qvec, allv[: len(cands)], embedder)
     top_score = cands[0].hit.score if cands else 0.0
     for i, c in enumerate(cands):
         v = lookup[c.text] + sum((lookup[t] for t in (c.prev, c.next) if t), np.zeros(dim, np.float32))
@@ -147,6 +148,7 @@ def featurize(lang: str, qvec: np.ndarray, cands: list[Candidate], vectors: Sent
             "item": float(is_item(c.text)),
             "log_len": math.log1p(len(c.text)) / 6.0,
             "xling": float(lang == "en" and not c.en),
+            "sem_w": float(sem_w[i]), "sem_w_rel": float(sem_w_rel[i]),  # learned dimension weights (reader_model.py)
         }
 
 

@@ -49,6 +49,46 @@ class Linear:
 
 
 @dataclass(frozen=True)
+class Interaction:
+    """A learned weighting of the embedding's dimensions: ``sem_w = Σ_i u_i·q_i·s_i`` for the question vector q and
+    a sentence vector s. A cosine weighs every dimension alike; fitted on which sentence answers which training
+    question, some dimensions count for more (the answer-bearing relation rather than shared topic). Costs one
+    multiply per dimension, on vectors the index already holds. Only meaningful for the embedder it was fitted with;
+    with another, both its features take their training means, so they move no score."""
+
+    embedder: str
+    weights: np.ndarray
+    neutral: tuple[float, float]  # training means of sem_w and sem_w_rel
+
+    def features(self, qvec: np.ndarray, svecs: np.ndarray, embedder: str) -> tuple[np.ndarray, np.ndarray]:
+        """``sem_w`` and ``sem_w_rel`` (against the best of the pool) of each sentence vector."""
+        n = len(svecs)
+        if embedder != self.embedder or svecs.shape[1:] != self.weights.shape:
+            return np.full(n, self.neutral[0]), np.full(n, self.neutral[1])
+        s = (svecs * qvec) @ self.weights
+        return s, s - (s.max() if n else 0.0)
+
+    @classmethod
+    def from_json(cls, d: dict[str, object]) -> Interaction:
+        neutral = d["neutral"]
+        assert isinstance(neutral, list) and len(neutral) == 2
+        return cls(str(d["embedder"]), np.array(d["weights"], dtype=np.float64),
+                   (float(neutral[0]), float(neutral[1])))
+
+    def to_json(self) -> dict[str, object]:
+        return {"embedder": self.embedder, "neutral": [round(v, 6) for v in self.neutral],
+                "weights": [round(float(v), 6) for v in self.weights]}
+
+
+def interaction_features(model: Interaction | None, qvec: np.ndarray, svecs: np.ndarray,
+                         embedder: str) -> tuple[np.ndarray, np.ndarray]:
+    """``Interaction.features``, or zeros for a model fitted before there was one."""
+    if model is None:
+        return np.zeros(len(svecs)), np.zeros(len(svecs))
+    return model.features(qvec, svecs, embedder)
+
+
+@dataclass(frozen=True)
 class ReaderModel:
     version: str
     sentence: Linear
@@ -58,6 +98,7 @@ class ReaderModel:
     extra_ratio: float  # further answer sentences need at least this share of the best sentence's probability
     max_sentences: int
     info: dict[str, object] = field(default_factory=dict)
+    interaction: Interaction | None = None
 
     @classmethod
     def load(cls, path: Path = DEFAULT_MODEL) -> ReaderModel:
@@ -66,6 +107,7 @@ class ReaderModel:
             return cls(str(d["version"]), Linear.from_json(d["sentence"]), Linear.from_json(d["ranker"]),
                        Linear.from_json(d["pool"]),
                        float(d["threshold"]), float(d.get("extra_ratio", 0.6)), int(d.get("max_sentences", 3)),
-                       dict(d.get("info", {})))
+                       dict(d.get("info", {})),
+                       Interaction.from_json(d["interaction"]) if d.get("interaction") else None)
         except (OSError, ValueError, KeyError, TypeError, AssertionError) as exc:
             raise ValueError(f"reader model {path} is unusable ({exc}); re-run bench/train_reader.py") from exc

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from core.contracts import Hit
@@ -19,7 +20,7 @@ from service.question import (
     question_names,
 )
 from service.reader import POOL_FEATURES, READER_FEATURES, candidates, pool_features
-from service.reader_model import DEFAULT_MODEL, ReaderModel
+from service.reader_model import DEFAULT_MODEL, Interaction, ReaderModel
 from service.schemas import AskRequest, ChatTurn
 
 TITLE = "—イノベーションを創出・促進する知財エコシステムの再構築と「新たなクールジャパン戦略」の推進に向けて—"
@@ -97,6 +98,29 @@ def test_shipped_model_matches_the_code_and_records_its_training() -> None:
     assert info["trained_on"] == "eval/data/train.jsonl" and info["questions"] >= 300
     # The answerability fit was chosen with each training document held out, and records how it was chosen.
     assert info["answerability_fit"]["held_out_document_auc"] > 0.5
+
+
+def test_interaction_weights_each_dimension_and_say_nothing_for_another_embedder() -> None:
+    model = Interaction("e5", np.array([2.0, 0.0, -1.0]), (0.4, -0.3))
+    q = np.array([1.0, 1.0, 1.0])
+    s = np.array([[0.5, 0.9, 0.0], [0.1, 0.0, 0.2]])
+    sem_w, rel = model.features(q, s, "e5")
+    assert sem_w.tolist() == pytest.approx([1.0, 0.0])  # the second dimension, weighted 0, adds nothing
+    assert rel.tolist() == pytest.approx([0.0, -1.0])
+    # Fitted for another embedder's space: the training means, so neither feature moves a score.
+    sem_w, rel = model.features(q, s, "minilm")
+    assert sem_w.tolist() == [0.4, 0.4] and rel.tolist() == [-0.3, -0.3]
+    assert Interaction.from_json(json.loads(json.dumps(model.to_json()))).embedder == "e5"
+
+
+def test_the_shipped_interaction_is_for_the_default_embedder_and_reaches_the_features(service: AnswerService) -> None:
+    model = ReaderModel.load()
+    assert model.interaction is not None
+    assert model.interaction.embedder == service.engine.embedder.id
+    assert model.interaction.weights.shape == (service.engine.embedder.dim,)
+    cands, _ = service.read(service._prepare(AskRequest(question="IPASとは何ですか？"), "extractive"))
+    values = {c.features["sem_w"] for c in cands}
+    assert len(values) > 1 and max(c.features["sem_w_rel"] for c in cands) == 0.0
 
 
 def test_unusable_model_file_is_a_clear_error(tmp_path: Path) -> None:
