@@ -260,10 +260,14 @@ def list_answer(terms: QuestionTerms, question: str, anchor: Candidate, chosen: 
             if following:
                 return trim([lead, *following])
     # The best sentence hands over to a list (「…は次のとおりです。」): the answer is that list, whatever was asked.
-    # So is a list whose announcement the reader chose beside the best sentence, an item of it.
+    # So is a list whose announcement the reader chose beside the best sentence, an item of it; and, for a list
+    # question, one whose announcement and an item the reader chose both (「主な課題は以下の点…」 and 「・博士人材への
+    # …支援不足」 beside a best sentence from the next paragraph).
+    chosen_starts = {c.start for c in chosen}
     for lead in [anchor, *(c for c in chosen if c is not anchor)]:
         following = announced_items(lead, chunks, hits)
-        if following and (lead is anchor or any(f.start == anchor.start for f in following)):
+        starts = {f.start for f in following}
+        if following and (lead is anchor or anchor.start in starts or (terms.asks_list and starts & chosen_starts)):
             return trim([lead, *following])
     # The best sentence enumerates within itself: it is the list asked for, and the reader's sentences answer.
     if terms.asks_list and not _INLINE.search(unicodedata.normalize("NFKC", anchor.text)):

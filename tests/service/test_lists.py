@@ -374,3 +374,19 @@ def test_a_best_sentence_listing_with_ya_and_nado_is_the_answer() -> None:
     terms = QuestionTerms(question, TermStats([["和菓子", "人気", "海外"]], [["popular"]]))
     assert terms.asks_list
     assert lists.list_answer(terms, question, best, [best], [best], [c], []) == []
+
+
+def test_a_list_question_takes_the_list_whose_announcement_and_item_the_reader_chose() -> None:
+    # The best sentence is the next paragraph's; the reader also chose the announcement and one of its items.
+    listing = _chunk("l", ["○人材育成"], "主な課題は以下の点です。\n- キャリア支援の不足\n- 企業とのマッチングの難しさ", 0)
+    after = _chunk("a", ["○人材育成"], "今後は、産業界とも連携し、手引きを作成する。", 60)
+    best, lead = _cand(after, after.text), _cand(listing, "主な課題は以下の点です。")
+    item = _cand(listing, "- キャリア支援の不足")
+    question = "博士人材に関する主な課題を挙げてください。"
+    terms = QuestionTerms(question, TermStats([["博士", "人材", "課題"], ["産業", "手引き"]], []))
+    answer = lists.list_answer(terms, question, best, [best, lead, item], [best, lead, item], [listing, after], [])
+    assert [c.text for c in answer] == ["主な課題は以下の点です。", "- キャリア支援の不足", "- 企業とのマッチングの難しさ"]
+    # Not for a question that asks no list: the best sentence answers it.
+    plain = "今後は何をするのですか？"
+    plain_terms = QuestionTerms(plain, TermStats([["今後"], ["産業", "手引き"]], []))
+    assert lists.list_answer(plain_terms, plain, best, [best, lead, item], [best, lead, item], [listing, after], []) == []
