@@ -110,16 +110,14 @@ def collect(service: AnswerService, retriever: HybridRetriever, item: QAItem, va
         result.hits = [h.model_copy(update={"text_en": None}) for h in result.hits]
     ctx = _Context(question, query_lang(question), None, result, {})
     cands, terms = service.read(ctx, retriever=retriever, scored=False)
+    qvec = result.query_vector
+    assert qvec is not None
     if variant == "no-translation":
         for c in cands:
             c.en = None
         # Re-featurize without the aligned English sentences.
-        qvec = result.query_vector
-        assert qvec is not None
         featurize(ctx.lang, qvec, cands, service.vectors, terms)
     labels = np.array([any(overlaps(c.text, q) for q in item.gold_quotes) for c in cands], dtype=np.float64)
-    qvec = result.query_vector
-    assert qvec is not None
     svecs = service.vectors.get([c.text for c in cands]) if cands else np.zeros((0, len(qvec)), np.float32)
     return Example(item, variant, cands, labels, terms, result.hits, ctx.lang, result.evidence, result.dense_scores,
                    qvec, np.asarray(svecs, dtype=np.float64))

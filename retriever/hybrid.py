@@ -79,9 +79,11 @@ class SearchResult:
 class _Lexical:
     K1, B = 1.5, 0.75  # bm25s's defaults, so both searches score on one scale
 
-    def __init__(self, docs_tokens: list[list[str]]) -> None:
+    def __init__(self, docs_tokens: list[list[str]], classes: bool = True) -> None:
+        """``classes``: keep the token lists for ``search_classes``; an index that never asks class queries (every
+        passage translated) need not hold them."""
         self.n = len(docs_tokens)
-        self._docs = docs_tokens
+        self._docs = docs_tokens if classes else []
         self._bm25 = bm25s.BM25(k1=self.K1, b=self.B)
         # An empty document still needs a row; bm25s adds an empty-token placeholder for that.
         self._bm25.index(docs_tokens, show_progress=False)
@@ -113,6 +115,8 @@ class _Lexical:
         wanted = [ids for ids in ([self._vocab[t] for t in c if t in self._vocab] for c in classes) if ids]
         if not wanted or self.n == 0:
             return []
+        if not self._docs:
+            raise ValueError("this BM25 index was built without classes=True")
         counts, norm = self._counts
         scores = np.zeros(self.n, np.float32)
         for ids in wanted:
@@ -142,14 +146,15 @@ class HybridRetriever:
         self.chunks: list[Chunk] = index.chunks
         self._tokenize: Tokenizer = get_tokenizer(self.config.tokenizer)
         tokens = [self._tokenize(c.embed_text()) for c in self.chunks]
-        self._lexical = _Lexical(tokens)
+        # English queries reach passages without a reference translation through the dense vectors and, since the
+        # query's words and the passage's share no script, through the bilingual lexicon into the Japanese BM25
+        # (class queries: lexical_x).
+        self._has_untranslated = any(not c.text_en for c in self.chunks)
+        self._lexical = _Lexical(tokens, classes=self._has_untranslated)
         has_en = any(c.text_en for c in self.chunks)
         en_tokens = [english_tokens(c.text_en or "") for c in self.chunks]
-        self._lexical_en = _Lexical(en_tokens) if has_en else None
+        self._lexical_en = _Lexical(en_tokens, classes=False) if has_en else None
         self.term_stats = TermStats(tokens, en_tokens)
-        # English queries reach passages without a reference translation through the dense vectors and, since the
-        # query's words and the passage's share no script, through the bilingual lexicon into the Japanese BM25.
-        self._has_untranslated = any(not c.text_en for c in self.chunks)
         self._en_vectors = index.en_vectors
         self._untranslated: np.ndarray | None = None
         if self._en_vectors is not None:
