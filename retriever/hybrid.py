@@ -80,10 +80,8 @@ class _Lexical:
     K1, B = 1.5, 0.75  # bm25s's defaults, so both searches score on one scale
 
     def __init__(self, docs_tokens: list[list[str]], classes: bool = True) -> None:
-        """``classes``: keep the token lists for ``search_classes``; an index that never asks class queries (every
-        passage translated) need not hold them."""
         self.n = len(docs_tokens)
-        self._docs = docs_tokens if classes else []
+        self._docs = docs_tokens if classes else []  # only search_classes reads them: not kept where none is asked
         self._bm25 = bm25s.BM25(k1=self.K1, b=self.B)
         # An empty document still needs a row; bm25s adds an empty-token placeholder for that.
         self._bm25.index(docs_tokens, show_progress=False)
@@ -147,8 +145,7 @@ class HybridRetriever:
         self._tokenize: Tokenizer = get_tokenizer(self.config.tokenizer)
         tokens = [self._tokenize(c.embed_text()) for c in self.chunks]
         # English queries reach passages without a reference translation through the dense vectors and, since the
-        # query's words and the passage's share no script, through the bilingual lexicon into the Japanese BM25
-        # (class queries: lexical_x).
+        # query's words and the passage's share no script, through the bilingual lexicon into the Japanese BM25.
         self._has_untranslated = any(not c.text_en for c in self.chunks)
         self._lexical = _Lexical(tokens, classes=self._has_untranslated)
         has_en = any(c.text_en for c in self.chunks)
