@@ -6,6 +6,7 @@ over the Markdown depth.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
@@ -82,6 +83,11 @@ def enumerated_lines(lines: list[str]) -> set[int]:
     return items
 
 
+def _same(heading: str, doc_title: str) -> bool:
+    # The title is passed as loaded, the heading comes from normalized text (「（2025年）」 vs 「(2025年)」).
+    return unicodedata.normalize("NFKC", heading).strip() == unicodedata.normalize("NFKC", doc_title).strip()
+
+
 def detect_sections(text: str, doc_title: str | None = None) -> list[Section]:
     """Split the normalized text into body regions, each with its heading path. Heading lines are not body."""
     sections: list[Section] = []
@@ -104,7 +110,7 @@ def detect_sections(text: str, doc_title: str | None = None) -> list[Section]:
         level: int | None = None
         if md:
             title = md.group(2).strip()
-            if not title_skipped and len(md.group(1)) == 1 and (doc_title is None or title == doc_title):
+            if not title_skipped and len(md.group(1)) == 1 and (doc_title is None or _same(title, doc_title)):
                 # The document title is the doc_title field, not part of every path.
                 close(pos)
                 title_skipped = True

@@ -85,25 +85,21 @@ def _as_candidate(s: _Sentence, hit_for: dict[str, Hit], rank: int) -> Candidate
     return Candidate(hit, s.start, s.end, s.text, s.en)
 
 
-def _section_for(question_terms: QuestionTerms, paths: list[list[str]], title: str = "") -> list[str]:
+def _section_for(question_terms: QuestionTerms, paths: list[list[str]]) -> list[str]:
     """The section the enumeration covers: among the headings above the best passages, the one that best names
     what the question asks about (「知的財産の保護の主な施策」 → "(2) 知的財産の保護", not the ○ sub-section the best
     sentence sits in); on a tie the deeper heading, then the better-ranked passage's. A question about what is
     not allowed takes a negated heading that names any of it first (「対象とならない経費」 for "which expenses are
-    excluded", over "11. 助成金の支払", which shares the rarer word 助成金). The document's own title names no list:
-    every question about the document shares its words (「報告書が指摘している課題」 and 「…調査報告書」)."""
+    excluded", over "11. 助成金の支払", which shares the rarer word 助成金)."""
     best: tuple[bool, float, int, int] = (False, 1e-9, 0, 0)  # a heading that shares no term names nothing
     # Failing a heading that names the ask, the best-ranked passage's section; never the whole document (the
     # untitled opening paragraph has no section, and every list item of the document is under its "root").
     chosen = next((p for p in paths if p), [])
     asks_negated = negated(question_terms.question)
-    title = unicodedata.normalize("NFKC", title).strip()
     for order, path in enumerate(paths):
         for d in range(1, len(path) + 1):
             if negated(path[d - 1]) and not asks_negated:
                 continue  # 「補助の対象外となる経費」 does not list the costs a positive question asks for
-            if title and unicodedata.normalize("NFKC", path[d - 1]).strip() == title:
-                continue
             cov = round(question_terms.coverage(Evidence.of([path[d - 1]])), 6)
             key = (asks_negated and negated(path[d - 1]), cov, d, -order)
             if cov > 1e-9 and key > best:
@@ -148,7 +144,7 @@ def enumerate_items(question_terms: QuestionTerms, question: str, anchor: Candid
     if announced and asked in (None, announced):
         prefix = path  # the best sentence announces the list (「4つの項目を…挙げている」): its section holds it
     else:
-        prefix = _section_for(question_terms, [path] + [list(h.section_path) for h in hits[:3]], anchor.hit.doc_title)
+        prefix = _section_for(question_terms, [path] + [list(h.section_path) for h in hits[:3]])
     prefix = _narrow(question_terms, prefix, doc, hits)
     depth = len(prefix)
 

@@ -52,3 +52,14 @@ def test_enumerated_lines_needs_the_next_number_of_the_same_numbering() -> None:
     # 1.→2. continue; 1.1 is another depth; (1)→(3) skips; chapters in a row are a table of contents' headings.
     assert enumerated_lines(lines) == {0, 1}
     assert enumerated_lines(["1. 届出", "", "2. 面談"]) == {0, 2}  # blank lines between items do not end the list
+
+
+def test_the_title_heading_leaves_the_paths_whatever_its_width() -> None:
+    # The title comes as loaded (full-width brackets), the heading from normalized text (NFKC): the same title. Left
+    # in, it roots every path, and every question about the report shares its words (報告書).
+    text = normalize("# 営業秘密の調査報告書（2025年）\n\n本書は調査の結果をまとめる。\n\n"
+                     "## 5. 課題\n\n人材が不足している。\n").text
+    paths = [s.path for s in detect_sections(text, "営業秘密の調査報告書（2025年）")]
+    assert paths == [(), ("5. 課題",)]
+    # Another first heading is a section of its own.
+    assert [s.path for s in detect_sections(text, "別の文書")][0] == ("営業秘密の調査報告書(2025年)",)

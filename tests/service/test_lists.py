@@ -391,13 +391,3 @@ def test_a_list_question_takes_the_list_whose_announcement_and_item_the_reader_c
     plain_terms = QuestionTerms(plain, TermStats([["今後"], ["産業", "手引き"]], []))
     assert lists.list_answer(plain_terms, plain, best, [best, lead, item], [best, lead, item], [listing, after], []) == []
 
-
-def test_the_documents_own_title_names_no_list() -> None:
-    # The opening paragraph sits under the title, which shares 報告書 with any question about the report.
-    stats = TermStats([["調査", "報告書", "営業秘密"], ["課題"], ["課題", "対策"], ["対策"]], [])
-    title = "営業秘密の調査報告書（2025年）"
-    paths = [["営業秘密の調査報告書(2025年)"], ["5. 課題"]]
-    terms = QuestionTerms("報告書が指摘している課題をすべて挙げてください。", stats)
-    assert terms.coverage(Evidence.of([paths[0][0]])) > terms.coverage(Evidence.of(["5. 課題"]))
-    assert lists._section_for(terms, paths, title) == ["5. 課題"]
-    assert lists._section_for(terms, paths) == paths[0]  # without the title, its words win
