@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 DEFAULT_MODEL = Path(__file__).parent / "models" / "reader.json"
+ANSWER_TOP = 3  # candidates whose product vectors the answerability score reads
 
 
 def _logistic(z: float) -> float:
@@ -59,6 +60,10 @@ class Interaction:
     embedder: str
     weights: np.ndarray
     neutral: tuple[float, float]  # training means of sem_w and sem_w_rel
+    # Answerability (``ans_w``): a logistic score over the product vectors of the question's closest candidates.
+    answer_weights: np.ndarray | None = None
+    answer_bias: float = 0.0
+    answer_neutral: float = 0.0
 
     def features(self, qvec: np.ndarray, svecs: np.ndarray, embedder: str) -> tuple[np.ndarray, np.ndarray]:
         """``sem_w`` and ``sem_w_rel`` (against the best of the pool) of each sentence vector."""
@@ -68,16 +73,32 @@ class Interaction:
         s = (svecs * qvec) @ self.weights
         return s, s - (s.max() if n else 0.0)
 
+    def answerability(self, qvec: np.ndarray, svecs: np.ndarray, embedder: str) -> float:
+        """``ans_w``: how much the few candidates closest to the question look like an answer to it. The mean product
+        vector of the top ``ANSWER_TOP`` sentences by cosine, scored by the answerability weights."""
+        w = self.answer_weights
+        if w is None or embedder != self.embedder or svecs.shape[1:] != w.shape or not len(svecs):
+            return self.answer_neutral
+        top = np.argsort(-(svecs @ qvec), kind="stable")[:ANSWER_TOP]
+        return float((svecs[top] * qvec).mean(axis=0) @ w + self.answer_bias)
+
     @classmethod
     def from_json(cls, d: dict[str, object]) -> Interaction:
         neutral = d["neutral"]
         assert isinstance(neutral, list) and len(neutral) == 2
+        answer = d.get("answer_weights")
         return cls(str(d["embedder"]), np.array(d["weights"], dtype=np.float64),
-                   (float(neutral[0]), float(neutral[1])))
+                   (float(neutral[0]), float(neutral[1])),
+                   np.array(answer, dtype=np.float64) if answer is not None else None,
+                   float(d.get("answer_bias", 0.0)), float(d.get("answer_neutral", 0.0)))  # type: ignore[arg-type]
 
     def to_json(self) -> dict[str, object]:
-        return {"embedder": self.embedder, "neutral": [round(v, 6) for v in self.neutral],
-                "weights": [round(float(v), 6) for v in self.weights]}
+        out: dict[str, object] = {"embedder": self.embedder, "neutral": [round(v, 6) for v in self.neutral],
+                                  "weights": [round(float(v), 6) for v in self.weights]}
+        if self.answer_weights is not None:
+            out |= {"answer_bias": round(self.answer_bias, 6), "answer_neutral": round(self.answer_neutral, 6),
+                    "answer_weights": [round(float(v), 6) for v in self.answer_weights]}
+        return out
 
 
 def interaction_features(model: Interaction | None, qvec: np.ndarray, svecs: np.ndarray,

@@ -113,6 +113,53 @@ def test_interaction_weights_each_dimension_and_say_nothing_for_another_embedder
     assert Interaction.from_json(json.loads(json.dumps(model.to_json()))).embedder == "e5"
 
 
+def test_answerability_reads_the_closest_candidates_and_says_nothing_for_another_embedder() -> None:
+    model = Interaction("e5", np.zeros(3), (0.0, 0.0), np.array([1.0, 0.0, -1.0]), 0.5, -0.2)
+    q = np.array([1.0, 0.0, 0.0])
+    # The four candidates by cosine to q: 0.9, 0.8, 0.7, then 0.1 (left out). Their product vectors' mean is
+    # (0.8, 0, 0), scored 0.8 + the bias; the far candidate's large last dimension counts for nothing.
+    s = np.array([[0.1, 0.0, 9.0], [0.7, 0.0, 0.0], [0.9, 0.0, 0.0], [0.8, 0.0, 0.0]])
+    assert model.answerability(q, s, "e5") == pytest.approx(1.3)
+    assert model.answerability(q, s, "minilm") == -0.2  # the training mean: the pool model does not move
+    assert model.answerability(q, s[:0], "e5") == -0.2
+    again = Interaction.from_json(json.loads(json.dumps(model.to_json())))
+    assert again.answerability(q, s, "e5") == pytest.approx(1.3)
+    # A model file from before the score carries none, and reads as neutral.
+    old = {k: v for k, v in model.to_json().items() if not k.startswith("answer_")}
+    assert Interaction.from_json(old).answerability(q, s, "e5") == 0.0
+
+
+def test_an_english_question_reads_the_translated_sentence_in_english() -> None:
+    from service.reader import Candidate, answer_vectors
+
+    hit = Hit(chunk_id="d#1", doc_id="d", doc_title="t", section_path=[], text="本文。", score=1.0, rank=1,
+              start=0, end=3)
+    table = {"支援する。": [1.0, 0.0], "It supports.": [0.0, 1.0], "未訳。": [0.5, 0.5]}
+
+    class Vectors:
+        def get(self, texts: list[str]) -> np.ndarray:
+            return np.array([table[t] for t in texts])
+
+    cands = [Candidate(hit, 0, 5, "支援する。", "It supports."), Candidate(hit, 5, 8, "未訳。", None)]
+    # Cross-lingual cosines run lower for the same meaning; the score compares like with like where it can.
+    assert answer_vectors("en", cands, Vectors()).tolist() == [[0.0, 1.0], [0.5, 0.5]]  # type: ignore[arg-type]
+    assert answer_vectors("ja", cands, Vectors()).tolist() == [[1.0, 0.0], [0.5, 0.5]]  # type: ignore[arg-type]
+
+
+def test_another_edition_is_refused_however_likely_the_pool_model_finds_an_answer() -> None:
+    from retriever.terms import TermStats
+    from service.reader import decide
+
+    model = ReaderModel.load(DEFAULT_MODEL)
+    terms = QuestionTerms("知的財産推進計画2025の重点施策は？", TermStats([["重点", "施策"]], []))
+    confident = dict.fromkeys(POOL_FEATURES, 0.0) | {"p_max": 1.0, "p_logit": 1.0, "p_type": 1.0, "evidence": 1.0,
+                                                      "ans_w": 10.0}
+    assert decide(model, confident, terms).answerable
+    decision = decide(model, confident | {"edition_mismatch": 1.0}, terms)
+    assert not decision.answerable and decision.prob >= model.threshold
+    assert decision.reason == "the question names another edition of the document than the passages found"
+
+
 def test_the_shipped_interaction_is_for_the_default_embedder_and_reaches_the_features(service: AnswerService) -> None:
     model = ReaderModel.load()
     assert model.interaction is not None
@@ -121,6 +168,10 @@ def test_the_shipped_interaction_is_for_the_default_embedder_and_reaches_the_fea
     cands, _ = service.read(service._prepare(AskRequest(question="IPASとは何ですか？"), "extractive"))
     values = {c.features["sem_w"] for c in cands}
     assert len(values) > 1 and max(c.features["sem_w_rel"] for c in cands) == 0.0
+    # The answerability score is one per question, and reaches the pool model.
+    assert model.interaction.answer_weights is not None
+    assert model.interaction.answer_weights.shape == (service.engine.embedder.dim,)
+    assert len({c.features["ans_w"] for c in cands}) == 1 and cands[0].features["ans_w"] != 0.0
 
 
 def test_unusable_model_file_is_a_clear_error(tmp_path: Path) -> None:
