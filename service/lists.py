@@ -37,9 +37,7 @@ _WORD_NUM = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "
              "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 _ORDINAL = re.compile(
     r"^(?:まず|次に|さらに|最後に|加えて)?[、,]?\s*(?:\d+|[一二三四五六七八九十])\s*(?:つ目|点目|番目)|^第\s*[一二三四五六七八九十\d]+\s*に|"
-    r"^(?:まず|次に|最後に)[、,]|^(?:first(?:ly)?|second(?:ly)?|third(?:ly)?|fourth(?:ly)?|finally|lastly)\b",
-    re.I,
-)
+    r"^(?:まず|次に|最後に)[、,]|^(?:first(?:ly)?|second(?:ly)?|third(?:ly)?|fourth(?:ly)?|finally|lastly)\b", re.I)
 
 
 def stated_count(text: str) -> int | None:
@@ -132,8 +130,9 @@ def _narrow(question_terms: QuestionTerms, prefix: list[str], doc: list[Chunk], 
 
 
 def enumerate_items(question_terms: QuestionTerms, question: str, anchor: Candidate, chunks: list[Chunk],
-                    hits: list[Hit]) -> list[Candidate]:
-    """The items of the enumeration that answers ``question``, anchored at the reader's best sentence."""
+                    hits: list[Hit], chosen: list[Candidate] | None = None) -> list[Candidate]:
+    """The items of the enumeration that answers ``question``, anchored at the reader's best sentence; of several
+    lists in the section, the one holding most of the reader's ``chosen`` sentences."""
     doc = [c for c in chunks if c.doc_id == anchor.hit.doc_id]
     path = list(anchor.hit.section_path)
     hit_for = {h.chunk_id: h for h in hits}
@@ -168,6 +167,7 @@ def enumerate_items(question_terms: QuestionTerms, question: str, anchor: Candid
     section = [s for s in _sentences([c for c in doc if c.section_path[:depth] == prefix]) if is_statement(s.text)]
     for pattern in (_ORDINAL, None):
         found = [s for s in section if (pattern.match(s.text) if pattern else is_item(s.text))]
+        found = found if pattern else _chosen_run(section, found, {c.start for c in chosen or []})
         # Ordinals answer the question only when the best sentence announces how many there are or the question
         # counts them; "the record highs under the Cool Japan situation" sits inside the second of four ordinals
         # and is answered by its own sentence.
@@ -183,6 +183,21 @@ def enumerate_items(question_terms: QuestionTerms, question: str, anchor: Candid
         start = next((i for i, s in enumerate(section) if s.start >= anchor.start), 0)
         return [_as_candidate(s, hit_for, rank) for s in (section[start:] + section[:start])[: min(limit, 5)]]
     return [anchor]
+
+
+def _chosen_run(section: list[_Sentence], items: list[_Sentence], chosen: set[int]) -> list[_Sentence]:
+    """Of the section's runs of consecutive items (第3条's 「従業者等」, then those 「含まれない」), the one with most
+    chosen sentences; all items when the reader chose none."""
+    runs: list[list[_Sentence]] = []
+    position = {s.start: i for i, s in enumerate(section)}
+    for s in items:
+        if runs and all(not is_item(t.text) and _same_line(runs[-1][-1], t)
+                        for t in section[position[runs[-1][-1].start] + 1 : position[s.start]]):
+            runs[-1].append(s)
+        else:
+            runs.append([s])
+    best = max(runs, key=lambda r: sum(s.start in chosen for s in r), default=[])  # a tie: the first list
+    return best if len(best) >= 2 and any(s.start in chosen for s in best) else items
 
 
 # A sentence that hands over to what follows (「主な契約形態は次のとおりです。」, "as follows:"): it states nothing
@@ -271,7 +286,7 @@ def list_answer(terms: QuestionTerms, question: str, anchor: Candidate, chosen: 
             return trim([lead, *following])
     # The best sentence enumerates within itself: it is the list asked for, and the reader's sentences answer.
     if terms.asks_list and not _INLINE.search(unicodedata.normalize("NFKC", anchor.text)):
-        items = enumerate_items(terms, question, anchor, chunks, hits)
+        items = enumerate_items(terms, question, anchor, chunks, hits, chosen)
         if len(items) >= 2 and not _drops_the_fact(terms, anchor, items):
             return trim(items)
     return []

@@ -391,3 +391,21 @@ def test_a_list_question_takes_the_list_whose_announcement_and_item_the_reader_c
     plain_terms = QuestionTerms(plain, TermStats([["今後"], ["産業", "手引き"]], []))
     assert lists.list_answer(plain_terms, plain, best, [best, lead, item], [best, lead, item], [listing, after], []) == []
 
+
+
+def test_of_two_lists_in_a_section_the_one_the_reader_chose_from() -> None:
+    # Articles of a plain-text rule book are no headings: one chapter holds who counts as an employee and, after a
+    # paragraph, who does not. The reader chose two of the first list's items (and its best, one of the second's).
+    text = ("第3条 「従業者等」とは、次の各号のいずれかに該当する者をいう。\n(1)正社員:期間の定めのない者。\n"
+            "(2)契約社員:期間の定めのある者。\n(3)役員:取締役。\n2 次の各号に掲げる者は、従業者等に含まれない。\n"
+            "(1)派遣社員:派遣されている者。\n(2)学生等:一時的に受け入れている者。\n")
+    c = _chunk("c", ["第1章 総則"], text, 0)
+    best, *chosen = (_cand(c, s) for s in ("(1)派遣社員:派遣されている者。", "(1)正社員:期間の定めのない者。",
+                                           "(2)契約社員:期間の定めのある者。"))
+    question = "Who counts as an employee under these rules?"
+    terms = QuestionTerms(question, TermStats([["従業者", "正社員"], ["派遣社員"]], []))
+    hits = [best.hit]
+    items = lists.enumerate_items(terms, question, best, [c], hits, [best, *chosen])
+    assert [i.text.split(":")[0] for i in items] == ["(1)正社員", "(2)契約社員", "(3)役員"]
+    # The reader chose no item: the section's items, as before.
+    assert len(lists.enumerate_items(terms, question, best, [c], hits)) == 5
