@@ -15,6 +15,9 @@ _PAREN_NUM = re.compile(r"^\(\d+\)")
 _BULLET_ITEM = re.compile(r"^[○◎●◆■□]")
 _PAREN_ITEM = re.compile(r"^\([^()]+\)$")
 _CHAPTER = re.compile(r"^第[0-9一二三四五六七八九十]+[章部]")
+# The caption line above an article of a Japanese statute or company rule book: 「（目的）」 then 「第1条 この規程は…」.
+_CAPTION = re.compile(r"^\([^()]{1,30}\)$")
+_ARTICLE = re.compile(r"^第[0-9一二三四五六七八九十百]+条(?:の[0-9一二三四五六七八九十]+)?")
 _PLAIN_HEADING_MAX = 40
 
 
@@ -88,6 +91,15 @@ def _same(heading: str, doc_title: str) -> bool:
     return unicodedata.normalize("NFKC", heading).strip() == unicodedata.normalize("NFKC", doc_title).strip()
 
 
+def _article(line: str, rest: list[str]) -> str | None:
+    """「第3条 (従業者等の範囲)」 for a caption line whose next non-empty line opens an article."""
+    if not _CAPTION.match(line):
+        return None
+    following = next((r.strip() for r in rest if r.strip()), "")
+    m = _ARTICLE.match(following)
+    return f"{m.group(0)} {line}" if m else None
+
+
 def detect_sections(text: str, doc_title: str | None = None) -> list[Section]:
     """Split the normalized text into body regions, each with its heading path. Heading lines are not body."""
     sections: list[Section] = []
@@ -108,7 +120,12 @@ def detect_sections(text: str, doc_title: str | None = None) -> list[Section]:
         md = _MD_HEADING.match(stripped)
         title: str | None = None
         level: int | None = None
-        if md:
+        article = _article(stripped, lines[n + 1 :])
+        if article:
+            # Each article is a section of its chapter, named by its number and caption (「第3条 (従業者等の範囲)」):
+            # a question names the caption's words, and an article's items are one list.
+            title, level = article, 2
+        elif md:
             title = md.group(2).strip()
             if not title_skipped and len(md.group(1)) == 1 and (doc_title is None or _same(title, doc_title)):
                 # The document title is the doc_title field, not part of every path.

@@ -63,3 +63,15 @@ def test_the_title_heading_leaves_the_paths_whatever_its_width() -> None:
     assert paths == [(), ("5. 課題",)]
     # Another first heading is a section of its own.
     assert [s.path for s in detect_sections(text, "別の文書")][0] == ("営業秘密の調査報告書(2025年)",)
+
+
+def test_each_article_under_its_caption_is_a_section_of_its_chapter() -> None:
+    # The layout of Japanese statutes and company rule books: a caption line, then the article's number and text.
+    secs = _sections("第1章 総則\n（目的）\n第1条 この規程は発明の取扱いを定める。\n（従業者等の範囲）\n"
+                     "第3条 「従業者等」とは、次の者をいう。\n（１）正社員\n（２）契約社員\n第2章 報奨\n（報奨金）\n"
+                     "第13条の2 報奨金を支払う。\n")
+    assert list(secs) == [("第1章 総則", "第1条 (目的)"), ("第1章 総則", "第3条 (従業者等の範囲)"),
+                          ("第2章 報奨", "第13条の2 (報奨金)")]
+    assert "(1)正社員\n(2)契約社員" in secs[("第1章 総則", "第3条 (従業者等の範囲)")]
+    # A bracketed line that no article follows stays body text.
+    assert list(_sections("1. 概要\n(注)\n本書は案内である。\n")) == [("1. 概要",)]
