@@ -93,6 +93,8 @@ REGISTRY: dict[str, EvalSet] = {
         _training_document("train-brand", "regional_brand_handbook.html",
                            "a prefecture's regional-brand handbook (HTML)"),
         EvalSet("guide", DATA / "guide" / "guide.jsonl", (DATA / "guide",), "startup IP guide (HTML) with its own index"),
+        EvalSet("library", DATA / "library" / "library.jsonl", (DATA / "library",),
+                "a city library's user guide (HTML), outside intellectual property; report only"),
     )
 }
 

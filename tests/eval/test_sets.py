@@ -26,10 +26,11 @@ def _keep_logging(monkeypatch: pytest.MonkeyPatch) -> None:
 # --- the registry --------------------------------------------------------------------------------------------------
 def test_registry_names_files_and_corpora() -> None:
     assert list(REGISTRY) == ["dev", "heldout", "train", "train-docs", "train-subsidy", "train-report",
-                             "train-rules", "train-brand", "guide"]
+                             "train-rules", "train-brand", "guide", "library"]
     assert REGISTRY["dev"].qa == DEFAULT_QA and REGISTRY["heldout"].qa == DATA / "heldout.jsonl"
     assert REGISTRY["train"].qa == DATA / "train.jsonl"
     assert REGISTRY["guide"].qa == DATA / "guide" / "guide.jsonl" and REGISTRY["guide"].corpus == (DATA / "guide",)
+    assert REGISTRY["library"].corpus_files() == [DATA / "library" / "city_library_guide.html"]
     assert all(REGISTRY[n].corpus is None for n in ("dev", "heldout", "train"))
     assert REGISTRY["dev"].missing() is None and REGISTRY["heldout"].missing() is None
     # Each training document is its own set over its own index (the way bench/train_reader.py reads them).
@@ -45,7 +46,7 @@ def test_resolve() -> None:
     assert [s.name for s in resolve(["heldout", "dev", "dev"])] == ["dev", "heldout"]  # registry order, no repeats
     assert [s.name for s in resolve(["all"])] == list(REGISTRY)
     assert [s.name for s in resolve(["dev", "ALL"])] == list(REGISTRY)
-    names = "dev, heldout, train, train-docs, train-subsidy, train-report, train-rules, train-brand, guide, all"
+    names = "dev, heldout, train, train-docs, train-subsidy, train-report, train-rules, train-brand, guide, library, all"
     with pytest.raises(SetError, match=f"unknown set 'nope' \\(choose from {names}\\)"):
         resolve(["dev", "nope"])
 
