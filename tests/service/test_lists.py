@@ -392,10 +392,9 @@ def test_a_list_question_takes_the_list_whose_announcement_and_item_the_reader_c
     assert lists.list_answer(plain_terms, plain, best, [best, lead, item], [best, lead, item], [listing, after], []) == []
 
 
-
 def test_of_two_lists_in_a_section_the_one_the_reader_chose_from() -> None:
-    # Articles of a plain-text rule book are no headings: one chapter holds who counts as an employee and, after a
-    # paragraph, who does not. The reader chose two of the first list's items (and its best, one of the second's).
+    # One article of a rule book holds two lists: who counts as an employee and, after a paragraph, who does not. The
+    # reader chose two of the first list's items (and its best, one of the second's).
     text = ("第3条 「従業者等」とは、次の各号のいずれかに該当する者をいう。\n(1)正社員:期間の定めのない者。\n"
             "(2)契約社員:期間の定めのある者。\n(3)役員:取締役。\n2 次の各号に掲げる者は、従業者等に含まれない。\n"
             "(1)派遣社員:派遣されている者。\n(2)学生等:一時的に受け入れている者。\n")
