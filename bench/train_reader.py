@@ -62,7 +62,7 @@ from service.reader import (  # noqa: E402
     pool_features,
     within,
 )
-from service.reader_model import ANSWER_TOP, DEFAULT_MODEL, Interaction, Linear  # noqa: E402
+from service.reader_model import DEFAULT_MODEL, Interaction, Linear, closest_products  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
 # Direction of each answerability feature's effect (see fit).
@@ -134,7 +134,7 @@ def collect(service: AnswerService, retriever: HybridRetriever, item: QAItem, va
     svecs = service.vectors.get([c.text for c in cands]) if cands else np.zeros((0, len(qvec)), np.float32)
     return Example(item, variant, cands, labels, terms, result.hits, ctx.lang, result.evidence, result.dense_scores,
                    qvec, np.asarray(svecs, dtype=np.float64),
-                   answer_vectors(ctx.lang, cands, service.vectors) if cands else np.zeros((0, len(qvec))))
+                   answer_vectors(ctx.lang, cands, service.vectors, svecs) if cands else np.zeros((0, len(qvec))))
 
 
 def fit_interaction(examples: list[Example], embedder: str) -> Interaction:
@@ -149,10 +149,7 @@ def fit_interaction(examples: list[Example], embedder: str) -> Interaction:
 
 def answer_vector(ex: Example) -> np.ndarray:
     """The mean product vector of the question's closest candidates, as ``Interaction.answerability`` reads it."""
-    if not ex.cands:
-        return np.zeros(len(ex.qvec))
-    top = np.argsort(-(ex.avecs @ ex.qvec), kind="stable")[:ANSWER_TOP]
-    return (ex.avecs[top] * ex.qvec).mean(axis=0)
+    return closest_products(ex.qvec, ex.avecs) if ex.cands else np.zeros(len(ex.qvec))
 
 
 def fit_answer(examples: list[Example]) -> tuple[np.ndarray, float]:

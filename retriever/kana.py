@@ -78,4 +78,3 @@ _SPELLED_WH = re.compile(
 def spelled_interrogatives(text: str) -> str:
     """``text`` with its hiragana interrogative counters in kanji (「さいだいなんけんまで」 → 「さいだい何件まで」)."""
     return _SPELLED_WH.sub(lambda m: "何" + _COUNTER_READINGS[m.group(1)], text)
-

@@ -99,10 +99,11 @@ def featurize(lang: str, qvec: np.ndarray, cands: list[Candidate], vectors: Sent
     dim = allv.shape[1]
     lookup = dict(zip(texts + [t for t in ctx if t], allv, strict=True))
     sem = allv[: len(cands)] @ qvec
+    avecs = answer_vectors(lang, cands, vectors, allv[: len(cands)])  # the translations' one lookup
     if lang == "en":
         with_en = [i for i, c in enumerate(cands) if c.en]
         if with_en:
-            sem_en = vectors.get([cands[i].en or "" for i in with_en]) @ qvec
+            sem_en = avecs[with_en].astype(np.float32) @ qvec  # the table's float32 vectors, exactly
             # English-to-English cosines run higher than English-to-Japanese ones of the same meaning; untranslated
             # sentences get this question's median gap, so a mixed pool compares meaning (as the retriever does).
             gap = float(np.median(sem_en - sem[with_en]))
@@ -117,7 +118,7 @@ def featurize(lang: str, qvec: np.ndarray, cands: list[Candidate], vectors: Sent
     bigrams = [_share(terms.bigrams, bigram_set(c.text) | bigram_set(c.en or "")) for c in cands]
     best_sem, best_cov, best_bi = float(sem.max()), max(covs), max(bigrams)
     sem_w, sem_w_rel = interaction_features(interaction, qvec, allv[: len(cands)], embedder)
-    ans_w = interaction.answerability(qvec, answer_vectors(lang, cands, vectors), embedder) if interaction else 0.0
+    ans_w = interaction.answerability(qvec, avecs, embedder) if interaction else 0.0  # one per question
     top_score = cands[0].hit.score if cands else 0.0
     for i, c in enumerate(cands):
         v = lookup[c.text] + sum((lookup[t] for t in (c.prev, c.next) if t), np.zeros(dim, np.float32))
@@ -154,10 +155,14 @@ def featurize(lang: str, qvec: np.ndarray, cands: list[Candidate], vectors: Sent
         }
 
 
-def answer_vectors(lang: str, cands: list[Candidate], vectors: SentenceVectors) -> np.ndarray:
-    # In the question's language where the document has it, as ``sem`` reads them: an English question compared
-    # with Japanese sentences scores lower for the same meaning, and ``ans_w`` reads that gap as "not answered".
-    return np.asarray(vectors.get([c.en if lang == "en" and c.en else c.text for c in cands]), dtype=np.float64)
+def answer_vectors(lang: str, cands: list[Candidate], vectors: SentenceVectors,
+                   ja: np.ndarray | None = None) -> np.ndarray:
+    """The candidates' vectors in the question's language where translated, as ``sem`` reads them (``ans_w`` read the
+    cross-lingual gap as "not answered"); ``ja``: the candidates' own vectors, when the caller has them."""
+    out = np.array(vectors.get([c.text for c in cands]) if ja is None else ja, dtype=np.float64)
+    if with_en := [i for i, c in enumerate(cands) if c.en and lang == "en"]:
+        out[with_en] = vectors.get([cands[i].en or "" for i in with_en])
+    return out
 
 
 def _share(q: set[str], s: frozenset[str]) -> float:

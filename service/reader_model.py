@@ -79,8 +79,7 @@ class Interaction:
         w = self.answer_weights
         if w is None or embedder != self.embedder or svecs.shape[1:] != w.shape or not len(svecs):
             return self.answer_neutral
-        top = np.argsort(-(svecs @ qvec), kind="stable")[:ANSWER_TOP]
-        return float((svecs[top] * qvec).mean(axis=0) @ w + self.answer_bias)
+        return float(closest_products(qvec, svecs) @ w + self.answer_bias)
 
     @classmethod
     def from_json(cls, d: dict[str, object]) -> Interaction:
@@ -99,6 +98,12 @@ class Interaction:
             out |= {"answer_bias": round(self.answer_bias, 6), "answer_neutral": round(self.answer_neutral, 6),
                     "answer_weights": [round(float(v), 6) for v in self.answer_weights]}
         return out
+
+
+def closest_products(qvec: np.ndarray, svecs: np.ndarray) -> np.ndarray:
+    """The mean product vector q⊙s of the ``ANSWER_TOP`` sentences closest to the question: what ``ans_w`` scores."""
+    top = np.argsort(-(svecs @ qvec), kind="stable")[:ANSWER_TOP]
+    return (svecs[top] * qvec).mean(axis=0)
 
 
 def interaction_features(model: Interaction | None, qvec: np.ndarray, svecs: np.ndarray,
