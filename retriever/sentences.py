@@ -16,12 +16,14 @@ from core.contracts import Chunk
 from core.text import split_sentences
 from ingest import SentenceTable
 from retriever.fusion import RankedList
+from retriever.offset import LanguageOffset
 
 
 class SentenceChannel:
-    def __init__(self, chunks: list[Chunk], table: SentenceTable | None) -> None:
+    def __init__(self, chunks: list[Chunk], table: SentenceTable | None, offset: LanguageOffset | None = None) -> None:
         self._chunks = chunks
         self._table = table
+        self.offset = offset  # for English queries against Japanese sentences (retriever/offset.py)
         # Sentence rows (Japanese, English) per chunk position, filled on first use: splitting every chunk of a large
         # index at start-up would cost seconds, while a query touches at most a hundred chunks. One tuple per entry,
         # so a concurrent request never sees half of one.
@@ -47,13 +49,15 @@ class SentenceChannel:
         """The candidate passages ranked by their best sentence. For an English query a passage with a reference
         translation is scored by its best English sentence; one without, by its best Japanese sentence lifted by
         this query's median English-over-Japanese gap among the translated candidates (English-to-English cosines
-        run higher than cross-lingual ones of the same meaning; the dense_en channel does the same for passages)."""
+        run higher than cross-lingual ones of the same meaning; the dense_en channel does the same for passages). An
+        English query meets the Japanese sentences moved by the language offset, when the embedder has one."""
         if not self.available:
             return []
         assert self._table is not None
         pos = sorted(set(candidates))
         rows = [self._rows(p) for p in pos]
-        ja = self._best(qvec, [r[0] for r in rows])
+        ja_query = self.offset.toward_ja(qvec) if lang == "en" and self.offset is not None else qvec
+        ja = self._best(ja_query, [r[0] for r in rows])
         scores = ja
         if lang == "en":
             en = self._best(qvec, [r[1] for r in rows])
