@@ -32,9 +32,10 @@ def is_item(sentence: str) -> bool:
     return bool(_LIST_ITEM.match(sentence)) and has_content(sentence)
 
 
-# A negated statement or question: 「申請することができません」, 「対象となりません」, 「対象外」, "not eligible", "can't".
+# A negated statement or question: 「申請することができません」, 「対象としません」, 「対象外」, "not eligible", "can't". Every
+# polite negative (ません, but not the invitation ませんか) is one; of the plain ない forms only verbs' (少ない is not).
 _NEGATION = re.compile(
-    r"(?:でき|なら|なり|認められ|受け付け|含め|含まれ)(?:ません|ない)|対象外|(?:を|は)除く|除きます|不可|禁止|"
+    r"ません(?!か)|(?:でき|なら|なり|認められ|受け付け|含め|含まれ|とし|され)ない|対象外|(?:を|は)除く|除きます|不可|禁止|"
     r"\b(?:not|cannot|never|no longer)\b|n't\b|\b(?:ineligible|excluded|exclude[sd]?|except)\b",
     re.I)
 

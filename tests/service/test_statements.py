@@ -49,7 +49,14 @@ def test_is_item(text: str, item: bool) -> None:
     ("助成対象外の経費", True),
     ("Which filings are not eligible?", True),
     ("What can't the clinic help with?", True),
+    # Any polite negative (ません) and the plain negatives of する / される, as a rule book words its exclusions.
+    ("次のものは、規程の対象としません。", True),
+    ("電話での申込みは受け付けていません。", True),
+    ("この規程の対象としない。", True),
+    ("出願費用は補助されない。", True),
+    ("説明会に参加しませんか。", False),  # an invitation, not a negation
     ("申請できるのは、次の要件をすべて満たす事業者です。", False),
+    ("少ない費用で出願できます。", False),
     ("Who can apply?", False),
 ])
 def test_negated(text: str, neg: bool) -> None:
