@@ -167,11 +167,10 @@ def enumerate_items(question_terms: QuestionTerms, question: str, anchor: Candid
     section = [s for s in _sentences([c for c in doc if c.section_path[:depth] == prefix]) if is_statement(s.text)]
     for pattern in (_ORDINAL, None):
         found = [s for s in section if (pattern.match(s.text) if pattern else is_item(s.text))]
-        found = found if pattern else _chosen_run(section, found, {c.start for c in chosen or []})
-        # Ordinals answer the question only when the best sentence announces how many there are or the question
-        # counts them; "the record highs under the Cool Japan situation" sits inside the second of four ordinals
-        # and is answered by its own sentence.
-        # So does a section that opens by saying how many there are (「次の四つの課題が浮かび上がった。」).
+        found = found if pattern else _chosen_run(section, found, {c.start for c in chosen or []}, negated(question))
+        # Ordinals answer the question only when the best sentence, the question or the section's opening
+        # (「次の四つの課題が浮かび上がった。」) counts them; "the record highs under the Cool Japan situation" sits
+        # inside the second of four ordinals and is answered by its own sentence.
         opens = stated_count(section[0].text) if section else None
         if pattern is _ORDINAL and not (announced or (want and want == len(found)) or opens == len(found)):
             continue
@@ -185,9 +184,9 @@ def enumerate_items(question_terms: QuestionTerms, question: str, anchor: Candid
     return [anchor]
 
 
-def _chosen_run(section: list[_Sentence], items: list[_Sentence], chosen: set[int]) -> list[_Sentence]:
-    """Of the section's runs of consecutive items (第3条's 「従業者等」, then those 「含まれない」), the one with most
-    chosen sentences; all items when the reader chose none."""
+def _chosen_run(section: list[_Sentence], items: list[_Sentence], chosen: set[int], asks_negated: bool) -> list[_Sentence]:
+    """Of the section's runs of consecutive items (第3条's 「従業者等」, then those 「含まれない」), the one whose lead
+    sentence is negated as the question is, then the one with most chosen sentences; all items when neither decides."""
     runs: list[list[_Sentence]] = []
     position = {s.start: i for i, s in enumerate(section)}
     for s in items:
@@ -196,17 +195,17 @@ def _chosen_run(section: list[_Sentence], items: list[_Sentence], chosen: set[in
             runs[-1].append(s)
         else:
             runs.append([s])
-    best = max(runs, key=lambda r: sum(s.start in chosen for s in r), default=[])  # a tie: the first list
-    return best if len(best) >= 2 and any(s.start in chosen for s in best) else items
+    lead = [section[position[r[0].start] - 1].text if position[r[0].start] else "" for r in runs]
+    match = [negated(t) == asks_negated for t in lead]
+    best = max(range(len(runs)), key=lambda i: (match[i], sum(s.start in chosen for s in runs[i])), default=0)
+    decided = bool(runs) and (len(set(match)) > 1 or any(s.start in chosen for s in runs[best]))
+    return runs[best] if decided and len(runs[best]) >= 2 else items
 
 
-# A sentence that hands over to what follows (「主な契約形態は次のとおりです。」, "as follows:"): it states nothing
-# itself; the list or table after it is the content.
+# A sentence that hands over to what follows (「主な契約形態は次のとおりです。」, "as follows:") states nothing itself.
 # Broad on purpose (「次の書類を添付してください」, 「次の5つの領域について尋ねた」): a sentence counts only when list items
 # follow it, so "the next …" in running prose answers nothing.
-_ANNOUNCES = re.compile(
-    r"(?:次|以下|下記)の|以下に|[:：]\s*$|\bas follows\b|\bthe following\b|\bbelow\s*[.:]?\s*$",
-    re.I)
+_ANNOUNCES = re.compile(r"(?:次|以下|下記)の|以下に|[:：]\s*$|\bas follows\b|\bthe following\b|\bbelow\s*[.:]?\s*$", re.I)
 # A remark may sit between the announcement and its list (「…次の5つの領域について尋ねた。回答時間は平均25分であった。」).
 _MAX_GAP = 1
 

@@ -406,5 +406,24 @@ def test_of_two_lists_in_a_section_the_one_the_reader_chose_from() -> None:
     hits = [best.hit]
     items = lists.enumerate_items(terms, question, best, [c], hits, [best, *chosen])
     assert [i.text.split(":")[0] for i in items] == ["(1)正社員", "(2)契約社員", "(3)役員"]
-    # The reader chose no item: the section's items, as before.
-    assert len(lists.enumerate_items(terms, question, best, [c], hits)) == 5
+    # The reader chose no item: the list whose lead is negated as the question is (here: not), not all five items.
+    assert [i.text.split(":")[0] for i in lists.enumerate_items(terms, question, best, [c], hits)] == [
+        "(1)正社員", "(2)契約社員", "(3)役員"]
+
+
+def test_of_two_lists_the_one_negated_as_the_question_is_before_the_one_the_reader_chose_from() -> None:
+    # The reader chose only from the list of those 「含まれない」, but the question asks who *is* an employee; and the
+    # other way round for a question about who is not.
+    text = ("第3条 「従業者等」とは、次の各号のいずれかに該当する者をいう。\n(1)正社員:期間の定めのない者。\n"
+            "(2)契約社員:期間の定めのある者。\n2 次の各号に掲げる者は、従業者等に含まれない。\n"
+            "(1)派遣社員:派遣されている者。\n(2)学生等:一時的に受け入れている者。\n")
+    c = _chunk("c", ["第1章 総則"], text, 0)
+    best, other = (_cand(c, s) for s in ("(1)派遣社員:派遣されている者。", "(2)学生等:一時的に受け入れている者。"))
+    terms = QuestionTerms("employee", TermStats([["従業者", "正社員"], ["派遣社員"]], []))
+    positive = "Who is eligible under these rules as an employee?"
+    items = lists.enumerate_items(terms, positive, best, [c], [best.hit], [best, other])
+    assert [i.text.split(":")[0] for i in items] == ["(1)正社員", "(2)契約社員"]
+    negative = "Who is not counted as an employee?"
+    first, second = (_cand(c, s) for s in ("(1)正社員:期間の定めのない者。", "(2)契約社員:期間の定めのある者。"))
+    items = lists.enumerate_items(terms, negative, first, [c], [first.hit], [first, second])
+    assert [i.text.split(":")[0] for i in items] == ["(1)派遣社員", "(2)学生等"]
