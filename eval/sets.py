@@ -92,6 +92,8 @@ REGISTRY: dict[str, EvalSet] = {
                            "a company's employee-invention rules (plain text: articles, Q&A)"),
         _training_document("train-brand", "regional_brand_handbook.html",
                            "a prefecture's regional-brand handbook (HTML)"),
+        _training_document("train-cowork", "coworking_membership_guide.md",
+                           "a coworking space's membership guide (Markdown), outside intellectual property"),
         EvalSet("guide", DATA / "guide" / "guide.jsonl", (DATA / "guide",), "startup IP guide (HTML) with its own index"),
         EvalSet("library", DATA / "library" / "library.jsonl", (DATA / "library",),
                 "a city library's user guide (HTML), outside intellectual property; report only"),

@@ -26,7 +26,7 @@ def _keep_logging(monkeypatch: pytest.MonkeyPatch) -> None:
 # --- the registry --------------------------------------------------------------------------------------------------
 def test_registry_names_files_and_corpora() -> None:
     assert list(REGISTRY) == ["dev", "heldout", "train", "train-docs", "train-subsidy", "train-report",
-                             "train-rules", "train-brand", "guide", "library"]
+                             "train-rules", "train-brand", "train-cowork", "guide", "library"]
     assert REGISTRY["dev"].qa == DEFAULT_QA and REGISTRY["heldout"].qa == DATA / "heldout.jsonl"
     assert REGISTRY["train"].qa == DATA / "train.jsonl"
     assert REGISTRY["guide"].qa == DATA / "guide" / "guide.jsonl" and REGISTRY["guide"].corpus == (DATA / "guide",)
@@ -36,7 +36,8 @@ def test_registry_names_files_and_corpora() -> None:
     # Each training document is its own set over its own index (the way bench/train_reader.py reads them).
     for name, doc in (("train-docs", "university_ip_policy.html"), ("train-subsidy", "city_foreign_filing_subsidy.html"),
                       ("train-report", "trade_secret_report.md"), ("train-rules", "employee_invention_rules.txt"),
-                      ("train-brand", "regional_brand_handbook.html")):
+                      ("train-brand", "regional_brand_handbook.html"),
+                      ("train-cowork", "coworking_membership_guide.md")):
         s = REGISTRY[name]
         assert s.corpus == (DATA / "train_docs" / doc,) and s.missing() is None
         assert s.corpus_files() == [DATA / "train_docs" / doc]
@@ -46,7 +47,8 @@ def test_resolve() -> None:
     assert [s.name for s in resolve(["heldout", "dev", "dev"])] == ["dev", "heldout"]  # registry order, no repeats
     assert [s.name for s in resolve(["all"])] == list(REGISTRY)
     assert [s.name for s in resolve(["dev", "ALL"])] == list(REGISTRY)
-    names = "dev, heldout, train, train-docs, train-subsidy, train-report, train-rules, train-brand, guide, library, all"
+    names = ("dev, heldout, train, train-docs, train-subsidy, train-report, train-rules, train-brand, train-cowork, guide, "
+             "library, all")
     with pytest.raises(SetError, match=f"unknown set 'nope' \\(choose from {names}\\)"):
         resolve(["dev", "nope"])
 
