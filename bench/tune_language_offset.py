@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -26,12 +25,10 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 from bench.tune_crosslingual import first_rank, summary, untranslated  # noqa: E402
-from bench.tune_sentence_channel import TRAIN_DOC_SUFFIXES  # noqa: E402
-from core.embedders import make_embedder  # noqa: E402
-from core.settings import Settings  # noqa: E402
+from bench.tune_sentence_channel import training_indexes  # noqa: E402
 from core.text import canon  # noqa: E402
 from eval.dataset import QAItem, load_qa  # noqa: E402
-from ingest import LoadedIndex, ingest, load_index  # noqa: E402
+from ingest import LoadedIndex  # noqa: E402
 from retriever.fusion import score_mix  # noqa: E402
 from retriever.hybrid import HybridRetriever, RetrieverConfig  # noqa: E402
 from retriever.offset import OFFSET_PATH, LanguageOffset, load_offsets, parallel_offset  # noqa: E402
@@ -63,22 +60,13 @@ def replay(retriever: HybridRetriever, items: list[QAItem], delta: LanguageOffse
 
 def main() -> int:
     t0 = time.perf_counter()
-    var = Path(tempfile.mkdtemp(prefix="ipqa-offset-"))
-    embedder = make_embedder(Settings(var_dir=var).embedder)
-    plan_settings = Settings(var_dir=var / "plan", log_level="WARNING")
-    ingest(plan_settings)
-    plan = load_index(plan_settings.resolved_index_dir, embedder.id)
+    embedder, plan, docs = training_indexes("ipqa-offset-")
     assert plan.sentences is not None
     delta, pairs = parallel_offset(plan.chunks, plan.sentences)
     measured = LanguageOffset(embedder.id, delta, 1.0, pairs)
 
     train_sets: list[tuple[str, LoadedIndex, list[QAItem]]] = [
-        ("plan, translation hidden", untranslated(plan), load_qa(ROOT / "eval" / "data" / "train.jsonl"))]
-    for doc in sorted((ROOT / "eval" / "data" / "train_docs").glob("*")):
-        if doc.suffix in TRAIN_DOC_SUFFIXES and doc.with_suffix(".jsonl").is_file():
-            s = Settings(var_dir=var / doc.stem, log_level="WARNING")
-            ingest(s, [doc])
-            train_sets.append((doc.stem, load_index(s.resolved_index_dir, embedder.id), load_qa(doc.with_suffix(".jsonl"))))
+        ("plan, translation hidden", untranslated(plan), load_qa(ROOT / "eval" / "data" / "train.jsonl")), *docs]
     dev_items = load_qa(ROOT / "eval" / "data" / "dev.jsonl")
     check_sets = [("dev", plan, dev_items), ("dev, translation hidden", untranslated(plan), dev_items)]
 

@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 from bench.tune_crosslingual import first_rank, summary, untranslated  # noqa: E402
-from core.embedders import make_embedder  # noqa: E402
+from core.embedders import IpqaEmbeddings, make_embedder  # noqa: E402
 from core.settings import Settings  # noqa: E402
 from core.text import canon  # noqa: E402
 from eval.dataset import QAItem, load_qa  # noqa: E402
@@ -75,23 +75,32 @@ def ipas_first(retriever: HybridRetriever, lang: str, weight: float) -> bool:
     return bool(hits) and "IPAS" in hits[0].text
 
 
-def main() -> int:
-    t0 = time.perf_counter()
-    var = Path(tempfile.mkdtemp(prefix="ipqa-sent-"))
+def training_indexes(prefix: str) -> tuple[IpqaEmbeddings, LoadedIndex, list[tuple[str, LoadedIndex, list[QAItem]]]]:
+    """The default embedder, a fresh index of the bundled plan, and each training document of eval/data/train_docs/
+    in an index of its own with its questions, all under a new temporary folder."""
+    var = Path(tempfile.mkdtemp(prefix=prefix))
     embedder = make_embedder(Settings(var_dir=var).embedder)
     plan_settings = Settings(var_dir=var / "plan", log_level="WARNING")
     ingest(plan_settings)
     plan = load_index(plan_settings.resolved_index_dir, embedder.id)
-    train_items = load_qa(ROOT / "eval" / "data" / "train.jsonl")
-    sets: list[tuple[str, LoadedIndex, list[QAItem]]] = [
-        ("plan", plan, train_items),
-        ("plan, translation hidden", untranslated(plan), [it for it in train_items if it.lang == "en"]),
-    ]
+    docs: list[tuple[str, LoadedIndex, list[QAItem]]] = []
     for doc in sorted((ROOT / "eval" / "data" / "train_docs").glob("*")):
         if doc.suffix in TRAIN_DOC_SUFFIXES and doc.with_suffix(".jsonl").is_file():
             s = Settings(var_dir=var / doc.stem, log_level="WARNING")
             ingest(s, [doc])
-            sets.append((doc.stem, load_index(s.resolved_index_dir, embedder.id), load_qa(doc.with_suffix(".jsonl"))))
+            docs.append((doc.stem, load_index(s.resolved_index_dir, embedder.id), load_qa(doc.with_suffix(".jsonl"))))
+    return embedder, plan, docs
+
+
+def main() -> int:
+    t0 = time.perf_counter()
+    embedder, plan, docs = training_indexes("ipqa-sent-")
+    train_items = load_qa(ROOT / "eval" / "data" / "train.jsonl")
+    sets: list[tuple[str, LoadedIndex, list[QAItem]]] = [
+        ("plan", plan, train_items),
+        ("plan, translation hidden", untranslated(plan), [it for it in train_items if it.lang == "en"]),
+        *docs,
+    ]
 
     train: dict[str, dict[float, list[int | None]]] = {"ja": {}, "en": {}}
     per_set: dict[str, dict[str, dict[str, dict[str, float]]]] = {}

