@@ -91,11 +91,13 @@ def _same(heading: str, doc_title: str) -> bool:
     return unicodedata.normalize("NFKC", heading).strip() == unicodedata.normalize("NFKC", doc_title).strip()
 
 
-def _article(line: str, rest: list[str]) -> str | None:
-    """「第3条 (従業者等の範囲)」 for a caption line whose next non-empty line opens an article."""
+def _article(lines: list[str], n: int) -> str | None:
+    """「第3条 (従業者等の範囲)」 when line ``n`` is a caption line whose next non-empty line opens an article."""
+    line = lines[n].strip()
     if not _CAPTION.match(line):
         return None
-    following = next((r.strip() for r in rest if r.strip()), "")
+    # Looked ahead only from a caption line: copying the rest of the document for every line was quadratic.
+    following = next((r for r in (lines[i].strip() for i in range(n + 1, len(lines))) if r), "")
     m = _ARTICLE.match(following)
     return f"{m.group(0)} {line}" if m else None
 
@@ -120,7 +122,7 @@ def detect_sections(text: str, doc_title: str | None = None) -> list[Section]:
         md = _MD_HEADING.match(stripped)
         title: str | None = None
         level: int | None = None
-        article = _article(stripped, lines[n + 1 :])
+        article = _article(lines, n)
         if article:
             # Each article is a section of its chapter, named by its number and caption (「第3条 (従業者等の範囲)」):
             # a question names the caption's words, and an article's items are one list.
