@@ -22,8 +22,13 @@ def has_content(text: str) -> bool:
     return bool(_CONTENT.search(text))
 
 
+# A question written with a full stop: Japanese marks a question by the particle か at the end of the sentence
+# (「…できますか。」), and an FAQ by its 「Q.」/「問1」 label, not by a question mark.
+_QUESTION = re.compile(r"^\s*(?:[QqＱ]|問)\s*[\d０-９]*\s*[.．:：、]|[\u3041-\u3096]か[。．][」』）)\]]*\s*$")
+
+
 def is_statement(sentence: str) -> bool:
-    return has_content(sentence) and bool(
+    return has_content(sentence) and not _QUESTION.search(sentence) and bool(
         _STATEMENT_END.search(sentence) or _FIELD.match(sentence) or _LIST_ITEM.match(sentence)
         or _LINK.search(sentence))
 

@@ -20,6 +20,13 @@ SENTENCE = "特許庁はIPASの利便性の向上を通して、スタートア�
     (BYLINE, False),
     ("図1 「知的財産推進計画2024」構成", False),
     ("Q. 今年度不採択だった案件を、来年度もう一度申請できますか?", False),  # a question states nothing
+    # Japanese questions often end with the particle か and a full stop; an FAQ labels them.
+    ("Q. 展示室で撮影した写真を、自分のSNSに投稿してもよいですか。", False),
+    ("共同研究先の社員と一緒に発明した場合、相手方の社員にも報奨金が支払われますか。", False),
+    ("問3：申請はいつまでですか", False),
+    ("A. はい、撮影可能な作品であれば投稿していただけます。", True),  # the answer that follows is a statement
+    ("Quarterly reports are published in English.", True),
+    ("寄託作品、借用作品のいずれかを含むものは対象外とする。", True),
     ("Can a founder apply before incorporating?", False),
     ("発行日：2025年11月28日", True),  # a field's value answers 「発行日はいつ」
     ("受付時間: 平日9時から17時まで", True),
