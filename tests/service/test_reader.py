@@ -37,6 +37,16 @@ def test_titles_and_bylines_are_context_never_candidates() -> None:
     assert cands[0].prev == BYLINE  # the neighbour still gives context
 
 
+def test_an_faq_answer_is_the_candidate_and_its_question_its_context() -> None:
+    question, answer = "Q. 特別展の作品を撮影することはできますか。", "A. いいえ、特別展の作品は撮影できません。"
+    text = f"{question}\n{answer}\n{SENTENCE}"
+    hit = Hit(rank=1, score=1.0, chunk_id="c", doc_id="d", section_path=["7 よくある質問"], text=text, start=0,
+              end=len(text))
+    cands = candidates([hit], {})
+    assert [c.text for c in cands] == [answer, SENTENCE]  # a question written with a full stop states nothing
+    assert cands[0].prev == question
+
+
 @pytest.mark.parametrize(("question", "focus"), [
     ("意見提出の締切はいつですか？", {"締め切り", "提出"}),
     ("知財支援人材向け研修の受講料はいくらですか？", {"研修", "受講料"}),
