@@ -175,10 +175,6 @@ def score(model: ReaderModel, cands: list[Candidate]) -> None:
         c.rank_score = model.ranker.logit(c.features)
 
 
-def best_candidate(cands: Sequence[Candidate]) -> Candidate | None:
-    return max(cands, key=lambda c: c.rank_score, default=None)
-
-
 def top_share(cands: Sequence[Candidate]) -> float:
     """The listwise model's softmax probability of its best sentence: how clearly one sentence stands out."""
     if not cands:
@@ -192,7 +188,7 @@ def pool_features(cands: list[Candidate], hits: Sequence[Hit], lang: str, eviden
                   terms: QuestionTerms, depth: int = CANDIDATE_HITS) -> dict[str, float]:
     """Question-level signals over everything that was found, not only over the sentences an answer would use."""
     top = list(hits[:depth])
-    best = best_candidate(cands)
+    best = max(cands, key=lambda c: c.rank_score, default=None)
     p_max = best.prob if best is not None else 0.0
     use_en = lang == "en"
     pool_ev = Evidence.of([" ".join(h.section_path) + " " + h.text for h in top],
@@ -292,6 +288,10 @@ def select(model: ReaderModel, cands: list[Candidate]) -> list[Candidate]:
     extra = [c for c in ranked[1:] if within(c, ranked[0], model.extra_ratio)
              and (not typed or c.features.get("type_match"))]
     chosen = [ranked[0]] + extra[: model.max_sentences - 1]
+    # A statement between two chosen sentences of one passage belongs to the quote staff read back: a rule's (1), (2)
+    # and (4) without (3) reads as if there were no (3).
+    at = sorted(i for i, c in enumerate(cands) if any(c is d for d in chosen))
+    chosen += [cands[a + 1] for a, b in zip(at, at[1:], strict=False) if b - a == 2 and cands[a].hit is cands[b].hit]
     return sorted(chosen, key=lambda c: (c.hit.rank, c.start))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +20,7 @@ from service.question import (
     focus_terms,
     question_names,
 )
-from service.reader import POOL_FEATURES, READER_FEATURES, candidates, pool_features
+from service.reader import POOL_FEATURES, READER_FEATURES, candidates, pool_features, select
 from service.reader_model import DEFAULT_MODEL, Interaction, ReaderModel
 from service.schemas import AskRequest, ChatTurn
 
@@ -45,6 +46,20 @@ def test_an_faq_answer_is_the_candidate_and_its_question_its_context() -> None:
     cands = candidates([hit], {})
     assert [c.text for c in cands] == [answer, SENTENCE]  # a question written with a full stop states nothing
     assert cands[0].prev == question
+
+
+def test_a_statement_between_two_chosen_sentences_of_one_passage_completes_the_quote() -> None:
+    rules = ["(1)承継しない発明には支払わない。", "(2)取り下げた出願には支払わない。", "(3)社外の共同発明者には支払わない。"]
+    other = "別の文書の文。"
+    hits = [Hit(rank=r, score=1.0, chunk_id=f"c{r}", doc_id="d", section_path=[], text=t, start=0, end=len(t))
+            for r, t in ((1, "".join(rules)), (2, other))]
+    cands = candidates(hits, {})
+    for c, score in zip(cands, (5.0, -5.0, 4.5, 4.0), strict=True):
+        c.rank_score = score
+    model = replace(ReaderModel.load(), extra_ratio=0.5, max_sentences=2)
+    assert [c.text for c in select(model, cands)] == rules  # (2) joins the chosen (1) and (3)
+    cands[3].rank_score = 4.9  # now (1) and the other passage's sentence are chosen: nothing lies between them
+    assert [c.text for c in select(model, cands)] == [rules[0], other]
 
 
 @pytest.mark.parametrize(("question", "focus"), [
