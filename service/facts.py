@@ -83,6 +83,16 @@ def numbers(text: str) -> frozenset[Decimal]:
     return frozenset(numbers_ja(text) | numbers_en(text))
 
 
+# A condition the asker sets (「5000個作る場合の料金は」, 「10件出したら」, "if we print 20,000 copies"): its figures are
+# the asker's case, which the documents' rules do not repeat, as the situation before a question is (asked_part).
+_CONDITION = re.compile(r"[^、,。？?]*?(?:場合|とき|なら(?![なずぬ])|たら)|\bif\b.*?(?=,\s|[?？]|$)", re.I)
+
+
+def asked_figures(question: str) -> frozenset[Decimal]:
+    """The numbers a question names outside the conditions it sets: the ones the evidence must state."""
+    return numbers(_CONDITION.sub(" ", unicodedata.normalize("NFKC", question)))
+
+
 @lru_cache(maxsize=4096)
 def named_terms(text: str) -> frozenset[str]:
     """Acronyms and long katakana words: the names a wrong answer would get wrong."""

@@ -16,7 +16,7 @@ from retriever.kana import spelled_interrogatives
 from retriever.terms import TermStats
 from retriever.tokenize import EN_STOPWORDS, SudachiTokenizer, char_ngram_tokens, english_tokens, get_tokenizer
 from service.answer_types import ELIGIBILITY, INTERROGATIVE, expected_types, states_any
-from service.facts import named_terms, numbers
+from service.facts import asked_figures, named_terms, numbers
 
 _ASCII = re.compile(r"[A-Za-z0-9]+")
 _JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
@@ -130,7 +130,7 @@ def question_names(question: str) -> set[str]:
     q = unicodedata.normalize("NFKC", question)
     names = {form for form, pos, sub in tok.morphemes(q) if pos == "名詞" and sub == "固有名詞"}
     names |= {m.lower() for m in _EN_NAME.findall(q.strip())} | {m.lower() for m in _ACRONYM.findall(q)}
-    names |= {str(n) for n in numbers(q) if n >= 10}
+    names |= {str(n) for n in asked_figures(q) if n >= 10}
     return {n for n in names if n.lower() not in _EN_FRAME and n.lower() not in EN_STOPWORDS}
 
 
@@ -206,7 +206,7 @@ class QuestionTerms:
         self.focus = focus_terms(question)
         self.facts = {str(n) for n in numbers(question)} | {t.upper() for t in named_terms(question)}
         asked = asked_part(question)
-        self.figures = {n for n in numbers(asked) if n >= 10}
+        self.figures = {n for n in asked_figures(asked) if n >= 10}
         self.bigrams = set(char_ngram_tokens(question))
         self.question = question
         self.types = expected_types(question)

@@ -98,6 +98,12 @@ def test_figures_of_the_askers_situation_need_not_be_in_the_passages(service: An
     terms = QuestionTerms("I run a 15-person startup in Osaka. How many free consultations can we get?", stats)
     assert not terms.figures and "osaka" not in terms.names
     assert {str(n) for n in QuestionTerms("How many of the 39 companies won?", stats).figures} == {"39"}
+    # A condition the asker sets is their case too; a figure that picks out what is asked about is not.
+    for question in ("グッズを5000個作る場合の料金は？", "If we print 20,000 copies, what is the fee?", "10件出したら補助は？"):
+        terms = QuestionTerms(question, stats)
+        assert not terms.figures and not any(name[0].isdigit() for name in terms.names)
+    assert QuestionTerms("10名で使える個室プランの料金は？", stats).figures == {10}
+    assert QuestionTerms("24時間使えるプランは？", stats).figures == {24}
 
 
 def test_interrogatives_are_not_terms_the_passages_must_mention() -> None:
