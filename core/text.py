@@ -12,8 +12,9 @@ from dataclasses import dataclass
 
 # A sentence ends at 。！？ (NFKC turns ！？ into !?), optionally followed by closing brackets, or at a line end. A
 # bracketed aside is part of its sentence, full stop and all: rules write 「実施料収入（消費税を除く。）の10％に相当する
-# 額とする。」 as one sentence. An unclosed bracket is an ordinary character.
-_SENTENCE = re.compile(r"(?:\([^()\n]{0,200}\)|[^\n。!?])*(?:[。!?]+[」』)\]]*|\n|$)")
+# 額とする。」 as one sentence. An unclosed bracket is an ordinary character. A table row (「| 広告 | 33,000円 | 1媒体に
+# つき。3か月以内。 |」) is one record whatever its cells hold: cut at a full stop, a cell's figure loses its row's name.
+_SENTENCE = re.compile(r"(?m:^)[ \t]*\|[^\n]*(?:\n|$)|(?:\([^()\n]{0,200}\)|[^\n。!?])*(?:[。!?]+[」』)\]]*|\n|$)")
 _EN_SENTENCE_BREAK = re.compile(r"(?<=[a-z0-9)][.])\s+(?=[A-Z])")
 # The number of a list item or a numbered heading at a line start (「2. AOBA-IPナビに…」, "3.1 Scope") is not the end of
 # a sentence, whatever letter follows it.

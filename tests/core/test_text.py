@@ -38,6 +38,16 @@ def test_a_full_stop_inside_brackets_does_not_end_the_sentence() -> None:
     assert [unclosed[s.start : s.end] for s in split_sentences(unclosed)] == ["括弧が(閉じない。", "次の文。"]
 
 
+def test_a_table_row_is_one_sentence_whatever_its_cells_hold() -> None:
+    # Cut at its cells' full stops, 「撮影費1点16,500円。」 answered "how much for a website?" without its row's name.
+    row = "| 新規撮影 | 既存データがない場合に限る。撮影費1点16,500円。 |"
+    text = f"料金は次のとおり。\n{row}\n| ウェブ | 3,300円 |\n注記。次。"
+    assert [text[s.start : s.end] for s in split_sentences(text)] == [
+        "料金は次のとおり。", row, "| ウェブ | 3,300円 |", "注記。", "次。"]
+    inline = "前置き。 | ではない。"  # a bar inside a line starts no row
+    assert [inline[s.start : s.end] for s in split_sentences(inline)] == ["前置き。", "| ではない。"]
+
+
 def test_a_window_is_split_inside_its_bounds_only() -> None:
     text = "前の文。対象の文。後の文。"
     spans = split_sentences(text, 4, 9)
