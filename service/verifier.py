@@ -18,8 +18,10 @@ from retriever.tokenize import char_ngram_tokens, english_tokens
 from service.facts import named_terms, unsupported_numbers
 
 _MARKER = re.compile(r"\[(\d+)\]")
-# A claim ends after its markers, or at a sentence end when it carries none.
-_CLAIM = re.compile(r"[^。!?！？\[\n]*?(?:[。!?！？]+[」』)]*\s*|(?=\[))(?:\s*\[\d+\])*|[^\n]+$", re.S)
+# A claim ends after its markers, or at a sentence end when it carries none. A table row (quoted or not) is one
+# claim whatever full stops its cells hold, as it is one sentence to the reader (core/text.py).
+_CLAIM = re.compile(r"「?\|[^\[\n]*\|」?(?:\s*\[\d+\])*|"
+                    r"[^。!?！？\[\n]*?(?:[。!?！？]+[」』)]*\s*|(?=\[))(?:\s*\[\d+\])*|[^\n]+$", re.S)
 _EN_CLAIM_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z「\"'(])|(?<=\])\s+")
 
 Similarity = Callable[[str, str], float]
@@ -29,7 +31,7 @@ EN_LEAD = "According to the document (unofficial reference translation of the Ja
 EN_LEAD_JA_ONLY = "The document says (Japanese original):"
 # A numbered item (「1. 予約する。」, ①, "「1. …」" in an English answer) keeps its own number instead of a bullet.
 NUMBERED_ITEM = re.compile(r"^(?:\d{1,2}[.)]\s|[(（]\d{1,2}[)）]|[①-⑳]|「(?:\d{1,2}[.)]\s|[①-⑳]))")
-_ITEM = re.compile(r"^(?:- |・)|" + NUMBERED_ITEM.pattern)
+_ITEM = re.compile(r"^(?:- |・|「?\|)|" + NUMBERED_ITEM.pattern)  # a table row, too: one record per line
 
 SEMANTIC_MIN = 0.83
 LEXICAL_MIN = 0.5

@@ -32,6 +32,14 @@ def test_parse_claims_with_markers() -> None:
     assert [(c.text, c.ns) for c in claims] == [("海賊版被害は約2兆円に達した。", [1]), ("IPASを推進する。", [2, 1])]
 
 
+def test_a_table_row_is_one_claim_whatever_full_stops_its_cells_hold() -> None:
+    row = "| 出版物 | 5,500円 | 表紙は11,000円。1万部まで。 |"
+    claims = parse_claims(f"前の文。[1]{row}[2]\n「{row}」[1]")
+    assert [(c.text, c.ns) for c in claims] == [("前の文。", [1]), (row, [2]), (f"「{row}」", [1])]
+    assert supports(row, cit(2, f"料金表\n{row}\n注記。"), no_similarity)
+    assert verify(f"前の文。[1]{row}[1]", [cit(1, f"前の文。\n{row}")], no_similarity).render() == f"前の文。[1]\n{row}[1]"
+
+
 def test_verbatim_sentence_is_supported() -> None:
     assert supports(PIRACY, cit(1, PIRACY), no_similarity)
 
