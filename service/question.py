@@ -252,7 +252,7 @@ class QuestionTerms:
         return sum(w for forms, w in terms.values() if forms & ev.ja) / total
 
     def coverage(self, ev: Evidence) -> float:
-        cov = self.stats.coverage(self.ja, set(ev.ja), "ja") if ev.ja else 0.0
+        cov = self.stats.coverage(self.ja, ev.ja | {t for t in self.ja if not t.isascii() and t in ev.raw}, "ja")
         if ev.en:
             cov = max(cov, self.stats.coverage(self.en, set(ev.en), "en"))
         elif self.english_only and ev.ja:

@@ -120,6 +120,20 @@ def test_interrogatives_are_not_terms_the_passages_must_mention() -> None:
     assert "誰" not in QuestionTerms("誰が申請できますか", stats).ja
 
 
+def test_a_japanese_term_inside_a_compound_of_the_evidence_is_covered() -> None:
+    """Japanese writes no spaces: 「ウェブ」 is in 「ウェブサイト」 as 「料金」 is in 「利用料金」, though Sudachi reads each
+    compound as one word; unmatched() already found them in the text, coverage() now does too."""
+    from retriever.terms import TermStats
+    from service.question import Evidence
+
+    stats = TermStats([["ウェブサイト", "料金"], ["出版物", "料金"], ["広告"]], [])
+    q = QuestionTerms("ウェブに載せる場合の料金は？", stats)
+    web = Evidence.of(["ウェブサイトに載せる場合の利用料金は3,300円です。"])
+    book = Evidence.of(["出版物に載せる場合は5,500円です。"])
+    assert q.coverage(web) == 1.0 > q.coverage(book)
+    assert q.unmatched(web) == (0.0, 0.0)
+
+
 def test_shipped_model_matches_the_code_and_records_its_training() -> None:
     model = ReaderModel.load()
     assert model.sentence.names == READER_FEATURES and model.ranker.names == READER_FEATURES
