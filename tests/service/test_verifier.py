@@ -34,8 +34,8 @@ def test_parse_claims_with_markers() -> None:
 
 def test_a_table_row_is_one_claim_whatever_full_stops_its_cells_hold() -> None:
     row = "| 出版物 | 5,500円 | 表紙は11,000円。1万部まで。 |"
-    claims = parse_claims(f"前の文。[1]{row}[2]\n「{row}」[1]")
-    assert [(c.text, c.ns) for c in claims] == [("前の文。", [1]), (row, [2]), (f"「{row}」", [1])]
+    claims = parse_claims(f"前の文。[1]{row}[2]\n「{row}」[1]\n- 「{row}」[2]")
+    assert [(c.text, c.ns) for c in claims] == [("前の文。", [1]), (row, [2]), (f"「{row}」", [1]), (f"- 「{row}」", [2])]
     assert supports(row, cit(2, f"料金表\n{row}\n注記。"), no_similarity)
     assert verify(f"前の文。[1]{row}[1]", [cit(1, f"前の文。\n{row}")], no_similarity).render() == f"前の文。[1]\n{row}[1]"
 
