@@ -7,7 +7,6 @@ import math
 import threading
 from collections import Counter
 from collections.abc import Iterable
-from collections.abc import Set as AbstractSet
 
 from retriever.kana import KanaIndex
 from retriever.lexicon import CrossLexicon
@@ -54,7 +53,7 @@ class TermStats:
         df = (self.df_en if lang == "en" else self.df_ja).get(term, 0)
         return max(0.05, math.log((self.n + 1) / (df + 0.5)))
 
-    def coverage(self, q_terms: Iterable[str], found: AbstractSet[str], lang: str = "ja") -> float:
+    def coverage(self, q_terms: Iterable[str], found: set[str], lang: str = "ja") -> float:
         """IDF-weighted share of ``q_terms`` present in ``found`` (0 when the question has no terms)."""
         terms = set(q_terms)
         total = sum(self.idf(t, lang) for t in terms)

@@ -190,6 +190,10 @@ class Evidence:
         en: frozenset[str] = frozenset().union(*(en_set(t) for t in en_parts if t))
         return cls(ja, en, "\n".join(t for t in ja_parts if t))
 
+    def mentions(self, term: str) -> bool:
+        """A term among the words, or a Japanese term written inside a compound of the text (「ウェブ」 in 「ウェブサイト」)."""
+        return term in self.ja or (not term.isascii() and term in self.raw)
+
 
 class QuestionTerms:
     """What a question names, in the forms the index's term statistics count."""
@@ -252,7 +256,7 @@ class QuestionTerms:
         return sum(w for forms, w in terms.values() if forms & ev.ja) / total
 
     def coverage(self, ev: Evidence) -> float:
-        cov = self.stats.coverage(self.ja, ev.ja | {t for t in self.ja if not t.isascii() and t in ev.raw}, "ja")
+        cov = self.stats.coverage(self.ja, {t for t in self.ja if ev.mentions(t)}, "ja")
         if ev.en:
             cov = max(cov, self.stats.coverage(self.en, set(ev.en), "en"))
         elif self.english_only and ev.ja:
@@ -260,7 +264,7 @@ class QuestionTerms:
         return cov
 
     def _found(self, term: str, ev: Evidence) -> bool:
-        if term in ev.ja or (not term.isascii() and term in ev.raw):
+        if ev.mentions(term):
             return True
         stem = english_tokens(term)
         if not stem:
@@ -288,13 +292,9 @@ class QuestionTerms:
     def unmatched(self, ev: Evidence) -> tuple[float, float]:
         """IDF-weighted share of the question's nouns found nowhere in the evidence, and the largest IDF among them
         relative to the largest possible (a rare name the passages never mention weighs most)."""
-        missing: list[float] = []
-        total = 0.0
-        for t in self.nouns:
-            idf = self.stats.idf(t, "ja")
-            total += idf
-            if not self._found(t, ev):
-                missing.append(idf)
+        idf = {t: self.stats.idf(t, "ja") for t in self.nouns}
+        total = sum(idf.values())
+        missing = [w for t, w in idf.items() if not self._found(t, ev)]
         if total <= 0:
             return 0.0, 0.0
         return sum(missing) / total, (max(missing) / self.stats.max_idf if missing else 0.0)
