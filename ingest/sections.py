@@ -5,6 +5,7 @@ over the Markdown depth.
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -96,8 +97,8 @@ def _article(lines: list[str], n: int) -> str | None:
     line = lines[n].strip()
     if not _CAPTION.match(line):
         return None
-    # Looked ahead only from a caption line: copying the rest of the document for every line was quadratic.
-    following = next((r for r in (lines[i].strip() for i in range(n + 1, len(lines))) if r), "")
+    # Looked ahead only from a caption line, without copying the rest: doing that for every line was quadratic.
+    following = next((r for r in map(str.strip, itertools.islice(lines, n + 1, None)) if r), "")
     m = _ARTICLE.match(following)
     return f"{m.group(0)} {line}" if m else None
 
