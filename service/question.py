@@ -21,14 +21,18 @@ from service.facts import asked_figures, named_terms, numbers
 _ASCII = re.compile(r"[A-Za-z0-9]+")
 _JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 
-# English function words and question frame words: general English, kept out of "what the question names".
+# English function and question-frame words, and closed classes a dictionary glosses but a passage never words
+# (modals, pronouns, contractions): general English, kept out of "what the question names".
 _EN_FRAME = frozenset(
     "am been being did doing done had having here just many more most much no nor not now off once only other own "
     "same should some such too very whats what's whos who's hows how's wheres where's whens when's please exactly "
-    "mention mentioned mentions say says said state stated states describe described document article plan text "
-    "know want need like tell explain show find also there's theres does did is are was were be pls plz thanks "
-    "thank go get make".split()
+    "mention mentioned mentions say says said state stated states describe described document article plan text know "
+    "want need like tell explain show find also there's theres does did is are was were be pls plz thanks thank go "
+    "get make must may might shall if whether unless although though because while each every either neither both "
+    "even ever never yet us he him his she her i'm im i'd i've we're we've we'd they're you're it's that's don't "
+    "doesn't didn't isn't aren't wasn't haven't hasn't can't cannot won't wouldn't shouldn't couldn't".split()
 )
+_EN_FRAME_STEMS = frozenset(english_tokens(" ".join(_EN_FRAME)))  # self.en holds stems: "many" is "mani" there
 _JA_WH = frozenset("何 誰 どこ いつ どれ どちら 幾ら 幾つ どの どんな どのような どう なぜ 如何 どういう 何故".split())
 _EN_WH = re.compile(r"\b(what|which|who|whom|whose|when|where|why|how(?: many| much| long| often)?)\b", re.I)
 _JA_DEGREE = frozenset("くらい ぐらい 位 程度 程 の".split())
@@ -36,7 +40,6 @@ _EN_LEAD_IN = re.compile(r"^\s*(?:(?:is|are|was|were|do|does|did|will|would|can|
                          r"kind of|kinds of|type of|types of|exactly|specific|specifically)\s+)*")
 _EN_STOP_AFTER = re.compile(r"\b(of|for|in|on|at|to|by|with|from|about|does|do|did|is|are|was|were|will|can|should|"
                             r"be|has|have|that|which|who)\b")
-
 
 # General cues of a request for an enumeration or a summary, in either language.
 _LIST_ASK = re.compile(
@@ -99,15 +102,11 @@ def focus_terms(question: str) -> set[str]:
     cut = _EN_STOP_AFTER.search(tail) if tail else None
     phrase = re.findall(r"[a-z0-9][a-z0-9'\-]*", tail[: cut.start()] if cut else tail)
     picked = [w for w in phrase if w not in EN_STOPWORDS and w not in _EN_FRAME][-2:]
-    if not picked:
-        picked = [w for w in words if w not in EN_STOPWORDS and w not in _EN_FRAME][-2:]
-    return set(picked)
+    return set(picked or [w for w in words if w not in EN_STOPWORDS and w not in _EN_FRAME][-2:])
 
 
 _EN_NAME = re.compile(r"(?<![.?!]\s)(?<!^)\b([A-Z][a-zA-Z]+(?:[ -][A-Z][a-zA-Z]+)*|[A-Z]{2,})\b")
 _ACRONYM = re.compile(r"(?<![A-Za-z])[A-Z][A-Z0-9]+(?![A-Za-z])")
-
-
 _QUESTION_MARK = re.compile(r"[?？]\s*$")
 
 
@@ -206,7 +205,7 @@ class QuestionTerms:
         spelled = set(stats.kana.recover(question))
         self.ja = {t for t in tok(question) if t not in _EN_FRAME and not interrogative_word(t)} | spelled
         self.nouns = {t for t in tok.nouns(question) if t not in _EN_FRAME and not interrogative_word(t)} | spelled
-        self.en = {t for t in english_tokens(question) if t not in _EN_FRAME}
+        self.en = {t for t in english_tokens(question) if t not in _EN_FRAME_STEMS}
         self.focus = focus_terms(question)
         self.facts = {str(n) for n in numbers(question)} | {t.upper() for t in named_terms(question)}
         asked = asked_part(question)

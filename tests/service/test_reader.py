@@ -343,6 +343,10 @@ def test_english_question_terms_reach_untranslated_japanese_through_the_lexicon(
     assert ipas.coverage(Evidence.of(["IPASは支援を行う。"])) > ipas.coverage(Evidence.of(["支援を行う。"])) == 0.0
     # Japanese questions never translate.
     assert QuestionTerms("応募の締め切りはいつ？", stats).cross_terms() == {}
+    # Frame words and closed classes are compared as stems, as the question's words are: "many" is "mani" there, and
+    # a dictionary glosses it (and "must", "whether") though no passage words it, so each counted as missing.
+    frame = QuestionTerms("How many days before the deadline must we say whether we're applying?", stats)
+    assert set(frame.en) == {english_tokens(w)[0] for w in ("days", "before", "deadline", "applying")}
 
 
 def test_cross_lingual_pool_feature_counts_words_no_passage_mentions(service: AnswerService) -> None:
