@@ -42,6 +42,16 @@ def test_a_table_row_is_one_claim_whatever_full_stops_its_cells_hold() -> None:
     assert verify(f"前の文。[1]{row}[1]", [cit(1, f"前の文。\n{row}")], no_similarity).render() == f"前の文。[1]\n{row}[1]"
 
 
+def test_a_full_stop_inside_parentheses_ends_no_claim() -> None:
+    # As core/text.py splits sentences: 「(平成26年法律第84号。以下「GI法」といいます。)」 is inside its sentence.
+    item = "・支援事業申込書(様式第1号。本会の支援を受ける場合のみ)"
+    law = "GI法(平成26年法律第84号。以下「GI法」といいます。)に基づく制度です。"
+    claims = parse_claims(f"{item}[2]\n{law}[1]次の文。[2]")
+    assert [(c.text, c.ns) for c in claims] == [(item, [2]), (law, [1]), ("次の文。", [2])]
+    # An unclosed parenthesis does not swallow the rest: the full stop ends the claim as before.
+    assert [c.text for c in parse_claims("未閉じ(かっこ。次の文。[1]")] == ["未閉じ(かっこ。", "次の文。"]
+
+
 def test_verbatim_sentence_is_supported() -> None:
     assert supports(PIRACY, cit(1, PIRACY), no_similarity)
 
