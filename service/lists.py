@@ -107,8 +107,9 @@ def _section_for(question_terms: QuestionTerms, paths: list[list[str]]) -> list[
 
 def _narrow(question_terms: QuestionTerms, prefix: list[str], doc: list[Chunk], hits: list[Hit]) -> list[str]:
     """The one sub-section the question names, when its heading alone names it and either the retriever ranks it
-    above its siblings or it is itself a list (「スタートアップ向けの支援」 under "6. …スタートアップ支援" → the bullets
-    of "6.2 支援内容", not one sentence from each of its sibling sub-sections). A heading match alone is weak:
+    above its siblings or it is itself a list, or opens by announcing one (「スタートアップ向けの支援」 under "6. …スタート
+    アップ支援" → the bullets of "6.2 支援内容"; 「必要な書類」 → 「次の書類が必要です。」 and its items under "3-2. 提出
+    書類"), not one sentence from each of its sibling sub-sections. A heading match alone is weak:
     「（3）知的財産の活用の柱」 names the pillar 標準の戦略的活用 by the word the whole section shares; that pillar opens
     with prose and the retriever ranks another first, so the pillars stay the items."""
     while prefix:
@@ -123,7 +124,7 @@ def _narrow(question_terms: QuestionTerms, prefix: list[str], doc: list[Chunk], 
         first_ranked = next((h.section_path[depth] for h in hits
                              if list(h.section_path[:depth]) == prefix and len(h.section_path) > depth), None)
         opening = next((s for s in _sentences(children[named[0]]) if is_statement(s.text)), None)
-        if named[0] != first_ranked and not (opening is not None and is_item(opening.text)):
+        if named[0] != first_ranked and not (opening is not None and (is_item(opening.text) or announces(opening.text))):
             return prefix
         prefix = [*prefix, named[0]]
     return prefix

@@ -427,3 +427,19 @@ def test_of_two_lists_the_one_negated_as_the_question_is_before_the_one_the_read
     first, second = (_cand(c, s) for s in ("(1)正社員:期間の定めのない者。", "(2)契約社員:期間の定めのある者。"))
     items = lists.enumerate_items(terms, negative, first, [c], [first.hit], [first, second])
     assert [i.text.split(":")[0] for i in items] == ["(1)派遣社員", "(2)学生等"]
+
+
+def test_the_sub_section_the_question_names_is_the_list_when_it_opens_by_announcing_one() -> None:
+    # 「必要な書類」 names "3-2. 提出書類" alone among the sub-sections of "3. 申請の流れと提出書類", but the retriever
+    # ranks 3-1 first; 3-2 opens by announcing its items, so they are the list, not the first sentence of each sibling.
+    flow = _chunk("f", ["3. 申請の流れと提出書類", "3-1. 手続きの流れ"], "事前相談から登録までの流れは次のとおりです。"
+                  "本会は申請を代行することはできません。", 0)
+    docs = _chunk("s", ["3. 申請の流れと提出書類", "3-2. 提出書類"], "申請に当たっては、次の書類が必要です。\n・登録申請書"
+                  "\n・明細書\n・構成員名簿", 60)
+    question = "申請に必要な書類を全部教えて"
+    terms = QuestionTerms(question, TermStats([["申請", "流れ", "提出", "書類"], ["申請", "書類", "必要"], ["登録"]], []))
+    hits = [Hit(rank=i + 1, score=1.0, chunk_id=c.chunk_id, doc_id="d", section_path=c.section_path, text=c.text,
+                start=c.start, end=c.end) for i, c in enumerate((flow, docs))]
+    best = _cand(flow, "本会は申請を代行することはできません。")
+    items = lists.enumerate_items(terms, question, best, [flow, docs], hits)
+    assert [i.text for i in items] == ["・登録申請書", "・明細書", "・構成員名簿"]
