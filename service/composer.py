@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from core.contracts import Citation
-from service.lists import announces
+from service.announced import announces
 from service.reader import Candidate
 from service.verifier import EN_LEAD, EN_LEAD_JA_ONLY, NUMBERED_ITEM
 

@@ -12,15 +12,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 
 from core.contracts import Chunk, Hit
-from core.text import split_sentences
+from service.announced import MAX_ITEMS, Sentence, announced_items, announces, as_candidate, doc_sentences, same_line
 from service.question import Evidence, QuestionTerms, states_type
 from service.reader import Candidate
-from service.statements import has_content, is_item, is_statement, negated
+from service.statements import is_item, is_statement, negated
 
-MAX_ITEMS = 8
 MAX_CHARS = 1200
 # Three or more short terms in a row, closed as an enumeration (「偽情報、知的財産権、プライバシー等」, "A, B, C and D");
 # a clause that ends in a particle or a conjunctive form (「政府は、」「発展し、」) is not a term.
@@ -48,39 +46,6 @@ def stated_count(text: str) -> int | None:
     g = next(x for x in m.groups() if x).lower()
     n = _WORD_NUM.get(g) or (int(g) if g.isdigit() else None)
     return n if n and 2 <= n <= MAX_ITEMS else None
-
-
-@dataclass
-class _Sentence:
-    chunk: Chunk
-    start: int
-    end: int
-    text: str
-    en: str | None
-
-
-def _sentences(chunks: list[Chunk]) -> list[_Sentence]:
-    """The sentences of ``chunks`` in document order, each once (chunks may overlap by a sentence)."""
-    seen: set[tuple[str, int]] = set()
-    out: list[_Sentence] = []
-    for c in sorted(chunks, key=lambda c: c.start):
-        aligned = {(s, e): en for s, e, en in c.en_sentences or []}
-        for sp in split_sentences(c.text):
-            start, end = c.start + sp.start, c.start + sp.end
-            if (c.doc_id, start) in seen or not has_content(c.text[sp.start : sp.end]):
-                continue  # seen in the previous chunk; or a table's rule row, which would end a run of rows
-            seen.add((c.doc_id, start))
-            out.append(_Sentence(c, start, end, c.text[sp.start : sp.end], aligned.get((start, end))))
-    return out
-
-
-def _as_candidate(s: _Sentence, hit_for: dict[str, Hit], rank: int) -> Candidate:
-    c = s.chunk
-    hit = hit_for.get(c.chunk_id) or Hit(
-        rank=rank, score=0.0, chunk_id=c.chunk_id, doc_id=c.doc_id, doc_title=c.doc_title,
-        section_path=c.section_path, text=c.text, start=c.start, end=c.end, text_en=c.text_en,
-    )
-    return Candidate(hit, s.start, s.end, s.text, s.en)
 
 
 def _section_for(question_terms: QuestionTerms, paths: list[list[str]]) -> list[str]:
@@ -123,7 +88,7 @@ def _narrow(question_terms: QuestionTerms, prefix: list[str], doc: list[Chunk], 
             return prefix
         first_ranked = next((h.section_path[depth] for h in hits
                              if list(h.section_path[:depth]) == prefix and len(h.section_path) > depth), None)
-        opening = next((s for s in _sentences(children[named[0]]) if is_statement(s.text)), None)
+        opening = next((s for s in doc_sentences(children[named[0]]) if is_statement(s.text)), None)
         if named[0] != first_ranked and not (opening is not None and (is_item(opening.text) or announces(opening.text))):
             return prefix
         prefix = [*prefix, named[0]]
@@ -156,16 +121,16 @@ def enumerate_items(question_terms: QuestionTerms, question: str, anchor: Candid
     if len(children) >= 2 and (want is None or want == len(children)):
         items = []
         for heading, group in children.items():
-            first = next((s for s in _sentences(group) if is_statement(s.text)), None)
+            first = next((s for s in doc_sentences(group) if is_statement(s.text)), None)
             if first is not None:
-                item = _as_candidate(first, hit_for, rank)
+                item = as_candidate(first, hit_for, rank)
                 item.label = heading  # the sub-section's name is the item; its first sentence says what it is
                 items.append(item)
         if len(items) >= 2:
             return items[:limit]
 
     # 2./3. Ordinal sentences or list items in that section.
-    section = [s for s in _sentences([c for c in doc if c.section_path[:depth] == prefix]) if is_statement(s.text)]
+    section = [s for s in doc_sentences([c for c in doc if c.section_path[:depth] == prefix]) if is_statement(s.text)]
     for pattern in (_ORDINAL, None):
         found = [s for s in section if (pattern.match(s.text) if pattern else is_item(s.text))]
         found = found if pattern else _chosen_run(section, found, {c.start for c in chosen or []}, negated(question))
@@ -176,22 +141,22 @@ def enumerate_items(question_terms: QuestionTerms, question: str, anchor: Candid
         if pattern is _ORDINAL and not (announced or (want and want == len(found)) or opens == len(found)):
             continue
         if len(found) >= 2:
-            return [_as_candidate(s, hit_for, rank) for s in found[:limit]]
+            return [as_candidate(s, hit_for, rank) for s in found[:limit]]
 
     # 4. No structure: the section's statements from the anchor on (a summary by its leading sentences).
     if len(section) >= 2:
         start = next((i for i, s in enumerate(section) if s.start >= anchor.start), 0)
-        return [_as_candidate(s, hit_for, rank) for s in (section[start:] + section[:start])[: min(limit, 5)]]
+        return [as_candidate(s, hit_for, rank) for s in (section[start:] + section[:start])[: min(limit, 5)]]
     return [anchor]
 
 
-def _chosen_run(section: list[_Sentence], items: list[_Sentence], chosen: set[int], asks_negated: bool) -> list[_Sentence]:
+def _chosen_run(section: list[Sentence], items: list[Sentence], chosen: set[int], asks_negated: bool) -> list[Sentence]:
     """Of the section's runs of consecutive items (第3条's 「従業者等」, then those 「含まれない」), the one whose lead
     sentence is negated as the question is, then the one with most chosen sentences; all items when neither decides."""
-    runs: list[list[_Sentence]] = []
+    runs: list[list[Sentence]] = []
     position = {s.start: i for i, s in enumerate(section)}
     for s in items:
-        if runs and all(not is_item(t.text) and _same_line(runs[-1][-1], t)
+        if runs and all(not is_item(t.text) and same_line(runs[-1][-1], t)
                         for t in section[position[runs[-1][-1].start] + 1 : position[s.start]]):
             runs[-1].append(s)
         else:
@@ -201,50 +166,6 @@ def _chosen_run(section: list[_Sentence], items: list[_Sentence], chosen: set[in
     best = max(range(len(runs)), key=lambda i: (match[i], sum(s.start in chosen for s in runs[i])), default=0)
     decided = bool(runs) and (len(set(match)) > 1 or any(s.start in chosen for s in runs[best]))
     return runs[best] if decided and len(runs[best]) >= 2 else items
-
-
-# A sentence that hands over to what follows (「主な契約形態は次のとおりです。」, "as follows:") states nothing itself.
-# Broad on purpose (「次の書類を添付してください」, 「次の5つの領域について尋ねた」): a sentence counts only when list items
-# follow it, so "the next …" in running prose answers nothing.
-_ANNOUNCES = re.compile(r"(?:次|以下|下記)の|以下に|[:：]\s*$|\bas follows\b|\bthe following\b|\bbelow\s*[.:]?\s*$", re.I)
-# A remark may sit between the announcement and its list (「…次の5つの領域について尋ねた。回答時間は平均25分であった。」).
-_MAX_GAP = 1
-
-
-def announces(sentence: str) -> bool:
-    return bool(_ANNOUNCES.search(sentence)) and not is_item(sentence)
-
-
-def announced_items(anchor: Candidate, chunks: list[Chunk], hits: list[Hit]) -> list[Candidate]:
-    """The list or table rows right after a sentence that announces them (「…は次のとおりです。」), in document order,
-    within the anchor's section; empty when the anchor announces nothing or nothing item-like follows it."""
-    if not announces(anchor.text):
-        return []
-    section = [c for c in chunks if c.doc_id == anchor.hit.doc_id and c.section_path == anchor.hit.section_path]
-    after = [s for s in _sentences(section) if s.start >= anchor.end]
-    hit_for = {h.chunk_id: h for h in hits}
-    items: list[Candidate] = []
-    gap = 0
-    last: _Sentence | None = None
-    for s in after:
-        if not is_item(s.text) and last is not None and _same_line(last, s):
-            continue  # the item's own further sentence (「・個人は出願できません。個人の生産者は…」)
-        if not is_item(s.text):
-            gap += 1
-            if items or gap > _MAX_GAP:
-                break
-            continue
-        items.append(_as_candidate(s, hit_for, len(hits) + 1))
-        last = s
-        if len(items) == MAX_ITEMS:
-            break
-    return items
-
-
-def _same_line(a: _Sentence, b: _Sentence) -> bool:
-    """Whether ``b`` follows ``a`` on the same line of the same chunk."""
-    c = a.chunk
-    return b.chunk is c and a.end <= b.start and "\n" not in c.text[a.end - c.start : b.start - c.start]
 
 
 def trim(items: list[Candidate]) -> list[Candidate]:

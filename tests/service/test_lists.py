@@ -443,3 +443,4 @@ def test_the_sub_section_the_question_names_is_the_list_when_it_opens_by_announc
     best = _cand(flow, "本会は申請を代行することはできません。")
     items = lists.enumerate_items(terms, question, best, [flow, docs], hits)
     assert [i.text for i in items] == ["・登録申請書", "・明細書", "・構成員名簿"]
+

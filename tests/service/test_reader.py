@@ -11,9 +11,9 @@ import pytest
 
 from core.contracts import Hit
 from retriever.tokenize import english_tokens
+from service.announced import announces
 from service.answer import AnswerService, abstain_text
 from service.answer_types import kind_name
-from service.lists import announces
 from service.question import (
     QuestionTerms,
     asked_part,
