@@ -86,6 +86,14 @@ def announced_items(anchor: Candidate, chunks: list[Chunk], hits: list[Hit]) -> 
     return items
 
 
+def lead_of(anchor: Candidate, chunks: list[Chunk], hits: list[Hit]) -> Candidate | None:
+    """The last sentence before ``anchor`` in its section that announces a list (whether it is the anchor's list,
+    announced_items decides)."""
+    section = [c for c in chunks if c.doc_id == anchor.hit.doc_id and c.section_path == anchor.hit.section_path]
+    before = [s for s in doc_sentences(section) if s.end <= anchor.start and announces(s.text)]
+    return as_candidate(before[-1], {h.chunk_id: h for h in hits}, len(hits) + 1) if before else None
+
+
 def same_line(a: Sentence, b: Sentence) -> bool:
     """Whether ``b`` follows ``a`` on the same line of the same chunk."""
     c = a.chunk

@@ -14,7 +14,7 @@ import re
 import unicodedata
 
 from core.contracts import Chunk, Hit
-from service.announced import MAX_ITEMS, Sentence, announced_items, announces, as_candidate, doc_sentences, same_line
+from service.announced import MAX_ITEMS, Sentence, announced_items, announces, as_candidate, doc_sentences, lead_of, same_line
 from service.question import Evidence, QuestionTerms, states_type
 from service.reader import Candidate
 from service.statements import is_item, is_statement, negated
@@ -205,8 +205,14 @@ def list_answer(terms: QuestionTerms, question: str, anchor: Candidate, chosen: 
         starts = {f.start for f in following}
         if following and (lead is anchor or anchor.start in starts or (terms.asks_list and starts & chosen_starts)):
             return trim([lead, *following])
-    # The best sentence enumerates within itself: it is the list asked for, and the reader's sentences answer.
-    if terms.asks_list and not _INLINE.search(unicodedata.normalize("NFKC", anchor.text)):
+    # The best sentence enumerates within itself: it is the list asked for, and the reader's sentences answer. Unless
+    # it is an item of an announced list (手順3 「明細書や規程などの書類を作成」 of 手順1…手順6): then that list is.
+    inline = bool(_INLINE.search(unicodedata.normalize("NFKC", anchor.text)))
+    own = lead_of(anchor, chunks, hits) if terms.asks_list and inline and is_item(anchor.text) else None
+    following = announced_items(own, chunks, hits) if own is not None else []
+    if own is not None and any(f.start == anchor.start for f in following):
+        return trim([own, *following])
+    if terms.asks_list and not inline:
         items = enumerate_items(terms, question, anchor, chunks, hits, chosen)
         if len(items) >= 2 and not _drops_the_fact(terms, anchor, items):
             return trim(items)

@@ -444,3 +444,19 @@ def test_the_sub_section_the_question_names_is_the_list_when_it_opens_by_announc
     items = lists.enumerate_items(terms, question, best, [flow, docs], hits)
     assert [i.text for i in items] == ["・登録申請書", "・明細書", "・構成員名簿"]
 
+
+def test_a_list_question_whose_best_sentence_is_an_item_gets_the_whole_announced_list() -> None:
+    # The reader's best is step 3, which itself lists inline (「明細書や規程などの書類」); the question asks for the
+    # procedure, so the answer is the list step 3 belongs to, from its announcement on, not steps 1–3 the reader chose.
+    steps = ["・手順1 事前相談:窓口に相談します。", "・手順2 支援申込み:申込書を提出します。",
+             "・手順3 書類の作成:明細書や規程などの書類を作成します。", "・手順4 内部審査:本会が確認します。"]
+    text = "申請の流れは次のとおりです。標準処理期間は12か月です。\n" + "\n".join(steps) + "\n※手順4以降は省の手続きです。"
+    c = _chunk("c", ["3-1. 手続きの流れ"], text, 0)
+    best = _cand(c, steps[2])
+    question = "申請の手順を順番に教えて"
+    terms = QuestionTerms(question, TermStats([["申請", "流れ", "手順"], ["書類", "明細書"]], []))
+    answer = lists.list_answer(terms, question, best, [best], [best], [c], [])
+    assert [a.text for a in answer] == ["申請の流れは次のとおりです。", *steps]
+    # A question that asks for one fact is answered by the reader's sentence, not by its list.
+    fact = QuestionTerms("手順3では何を作成しますか", TermStats([["申請", "流れ", "手順"], ["書類", "明細書"]], []))
+    assert lists.list_answer(fact, "手順3では何を作成しますか", best, [best], [best], [c], []) == []
