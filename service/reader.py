@@ -23,7 +23,7 @@ from service.question import Evidence, QuestionTerms, bigram_set, en_set, states
 from service.reader_model import Interaction, ReaderModel, interaction_features
 from service.reasons import abstain_reason
 from service.romaji import names_unseen, text_romaji
-from service.statements import is_item, is_statement
+from service.statements import bare_reply, is_item, is_statement
 from service.vectors import SentenceVectors
 
 # Sentences of the first five passages (the default k): deeper hits are rarely the answer and cost embedding time.
@@ -287,12 +287,12 @@ def select(model: ReaderModel, cands: list[Candidate]) -> list[Candidate]:
     typed = bool(ranked[0].features.get("type_match"))
     extra = [c for c in ranked[1:] if within(c, ranked[0], model.extra_ratio)
              and (not typed or c.features.get("type_match"))]
-    chosen = [ranked[0]] + extra[: model.max_sentences - 1]
-    # A statement between two chosen sentences of one passage belongs to the quote staff read back: a rule's (1), (2)
-    # and (4) without (3) reads as if there were no (3).
-    at = sorted(i for i, c in enumerate(cands) if any(c is d for d in chosen))
-    chosen += [cands[a + 1] for a, b in zip(at, at[1:], strict=False) if b - a == 2 and cands[a].hit is cands[b].hit]
-    return sorted(chosen, key=lambda c: (c.hit.rank, c.start))
+    at = {i for i, c in enumerate(cands) if any(c is d for d in [ranked[0], *extra[: model.max_sentences - 1]])}
+    # A bare reply (「A. いいえ、できません。」) takes the next sentence of its passage; a statement between two chosen
+    # sentences of one passage joins them (staff read the quote back: a rule's (1), (2), (4) reads as if there were no (3)).
+    at |= {i + 1 for i in at if bare_reply(cands[i].text) and i + 1 < len(cands) and cands[i + 1].hit is cands[i].hit}
+    at |= {a + 1 for a in at if a + 2 in at and cands[a].hit is cands[a + 2].hit}
+    return sorted((cands[i] for i in at), key=lambda c: (c.hit.rank, c.start))
 
 
 def within(c: Candidate, best: Candidate, ratio: float) -> bool:

@@ -33,6 +33,16 @@ def is_statement(sentence: str) -> bool:
         or _LINK.search(sentence))
 
 
+# A reply that is only yes or no and a predicate (「A. いいえ、できません。」, 「はい。」, "No, you can't."): it says nothing
+# without the sentence after it, which the reader then quotes with it (service/reader.select).
+_BARE_REPLY = re.compile(r"^\s*(?:A\s*[.．:：]\s*)?(?:(?:はい|いいえ)(?:[、,][\u3041-\u309f、]{0,12})?[。！!]?|"
+                         r"(?:yes|no)\b[,.!]?(?:\s*[a-z']+){0,3}[.!]?)\s*$", re.I)
+
+
+def bare_reply(sentence: str) -> bool:
+    return bool(_BARE_REPLY.match(sentence))
+
+
 def is_item(sentence: str) -> bool:
     return bool(_LIST_ITEM.match(sentence)) and has_content(sentence)
 

@@ -48,6 +48,18 @@ def test_an_faq_answer_is_the_candidate_and_its_question_its_context() -> None:
     assert cands[0].prev == question
 
 
+def test_a_bare_reply_is_quoted_with_the_sentence_after_it() -> None:
+    text = "A. いいえ、できません。申請できるのは生産者団体に限られます。単独の方は団体の設立をご検討ください。"
+    hits = [Hit(rank=1, score=1.0, chunk_id="c", doc_id="d", section_path=["7. よくある質問"], text=text, start=0,
+                end=len(text)), Hit(rank=2, score=1.0, chunk_id="o", doc_id="d", section_path=[], text="別の文。",
+                                    start=100, end=104)]
+    cands = candidates(hits, {})
+    for c, score in zip(cands, (5.0, 1.0, 0.5, 4.9), strict=True):
+        c.rank_score = score
+    model = replace(ReaderModel.load(), extra_ratio=0.5, max_sentences=1)
+    assert [c.text for c in select(model, cands)] == ["A. いいえ、できません。", "申請できるのは生産者団体に限られます。"]
+
+
 def test_a_statement_between_two_chosen_sentences_of_one_passage_completes_the_quote() -> None:
     rules = ["(1)承継しない発明には支払わない。", "(2)取り下げた出願には支払わない。", "(3)社外の共同発明者には支払わない。"]
     other = "別の文書の文。"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from service.statements import is_item, is_statement, negated
+from service.statements import bare_reply, is_item, is_statement, negated
 
 TITLE = "—イノベーションを創出・促進する知財エコシステムの再構築と「新たなクールジャパン戦略」の推進に向けて—"
 BYLINE = "内閣府 知的財産戦略推進事務局 参事官"
@@ -68,3 +68,19 @@ def test_is_item(text: str, item: bool) -> None:
 ])
 def test_negated(text: str, neg: bool) -> None:
     assert negated(text) is neg
+
+
+@pytest.mark.parametrize(("text", "bare"), [
+    ("A. いいえ、できません。", True),
+    ("A. はい。", True),
+    ("いいえ。", True),
+    ("No, you can't.", True),
+    ("Yes.", True),
+    ("A. いいえ、義務ではありません。", False),  # it names what is not required: an answer on its own
+    ("はい、申請できます。", False),
+    ("No, individual farmers cannot apply here.", False),
+    ("はいけい", False),
+    ("Nothing else.", False),
+])
+def test_a_bare_reply_is_yes_or_no_and_a_predicate(text: str, bare: bool) -> None:
+    assert bare_reply(text) is bare
