@@ -21,7 +21,7 @@ _MARKER = re.compile(r"\[(\d+)\]")
 # A claim ends after its markers, or at a sentence end when it carries none. A table row (quoted or not, a list item
 # or not) is one claim whatever full stops its cells hold, as it is one sentence to the reader (core/text.py); so is a
 # sentence with a full stop inside its parentheses (「申込書(様式第1号。支援を受ける場合のみ)」).
-_CLAIM = re.compile(r"(?:- |・)?「?\|[^\[\n]*\|」?(?=\s*(?:\[|$))(?:\s*\[\d+\])*|"
+_CLAIM = re.compile(r"\s*(?:- |・)?「?\|[^\[\n]*\|」?(?=\s*(?:\[|$))(?:\s*\[\d+\])*|"
                     r"(?:\([^()\[\n]{0,200}\)|[^。!?！？\[\n])*?(?:[。!?！？]+[」』)]*\s*|(?=\[))(?:\s*\[\d+\])*|[^\n]+$", re.S)
 _EN_CLAIM_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z「\"'(])|(?<=\])\s+")
 

@@ -37,6 +37,8 @@ def test_a_table_row_is_one_claim_whatever_full_stops_its_cells_hold() -> None:
     claims = parse_claims(f"前の文。[1]{row}[2]\n「{row}」[1]\n- 「{row}」[2]")
     assert [(c.text, c.ns) for c in claims] == [("前の文。", [1]), (row, [2]), (f"「{row}」", [1]), (f"- 「{row}」", [2])]
     assert supports(row, cit(2, f"料金表\n{row}\n注記。"), no_similarity)
+    # An English answer puts a space between quotes: a row after one is still whole.
+    assert [(c.text, c.ns) for c in parse_claims(f"「前の文。」[1] 「{row}」[2]")] == [("「前の文。」", [1]), (f"「{row}」", [2])]
     # Only a whole row: text after the last bar keeps the sentence rule.
     assert [c.text for c in parse_claims("| 見出し | 本文。続き。[1]")] == ["| 見出し | 本文。", "続き。"]
     assert verify(f"前の文。[1]{row}[1]", [cit(1, f"前の文。\n{row}")], no_similarity).render() == f"前の文。[1]\n{row}[1]"
