@@ -53,6 +53,7 @@ from retriever.query import query_lang  # noqa: E402
 from service.answer import AnswerService, _Context  # noqa: E402
 from service.engine import Engine  # noqa: E402
 from service.question import QuestionTerms  # noqa: E402
+from service.quote import within  # noqa: E402
 from service.reader import (  # noqa: E402
     POOL_FEATURES,
     READER_FEATURES,
@@ -60,7 +61,6 @@ from service.reader import (  # noqa: E402
     answer_vectors,
     featurize,
     pool_features,
-    within,
 )
 from service.reader_model import DEFAULT_MODEL, Interaction, Linear, closest_products  # noqa: E402
 

@@ -20,6 +20,7 @@ from service.engine import Engine
 from service.followup import rewrite_heuristic
 from service.llm import LLMClient, LLMUnavailable
 from service.question import QuestionTerms
+from service.quote import select
 from service.reader import (
     Candidate,
     candidates,
@@ -27,7 +28,6 @@ from service.reader import (
     featurize,
     pool_features,
     score,
-    select,
 )
 from service.reader_model import ReaderModel
 from service.schemas import AskRequest

@@ -23,7 +23,7 @@ from service.question import Evidence, QuestionTerms, bigram_set, en_set, states
 from service.reader_model import Interaction, ReaderModel, interaction_features
 from service.reasons import abstain_reason
 from service.romaji import names_unseen, text_romaji
-from service.statements import bare_reply, is_item, is_statement
+from service.statements import is_item, is_statement
 from service.vectors import SentenceVectors
 
 # Sentences of the first five passages (the default k): deeper hits are rarely the answer and cost embedding time.
@@ -275,26 +275,3 @@ def decide(model: ReaderModel, feats: dict[str, float], terms: QuestionTerms) ->
     if p >= model.threshold and not feats.get("edition_mismatch"):
         return PoolDecision(True, p, feats)
     return PoolDecision(False, p, feats, abstain_reason(feats, terms))
-
-
-def select(model: ReaderModel, cands: list[Candidate]) -> list[Candidate]:
-    """The best sentence, and up to ``max_sentences - 1`` more that come close to it, in reading order."""
-    if not cands:
-        return []
-    ranked = sorted(cands, key=lambda c: -c.rank_score)
-    # A question that asks for a date, an amount, a who… is answered by the sentences that state one; when the best
-    # does, further sentences that state none would only pad the answer.
-    typed = bool(ranked[0].features.get("type_match"))
-    extra = [c for c in ranked[1:] if within(c, ranked[0], model.extra_ratio)
-             and (not typed or c.features.get("type_match"))]
-    at = {i for i, c in enumerate(cands) if any(c is d for d in [ranked[0], *extra[: model.max_sentences - 1]])}
-    # A bare reply (「A. いいえ、できません。」) takes the next sentence of its passage; a statement between two chosen
-    # sentences of one passage joins them (staff read the quote back: a rule's (1), (2), (4) reads as if there were no (3)).
-    at |= {i + 1 for i in at if bare_reply(cands[i].text) and i + 1 < len(cands) and cands[i + 1].hit is cands[i].hit}
-    at |= {a + 1 for a in at if a + 2 in at and cands[a].hit is cands[a + 2].hit}
-    return sorted((cands[i] for i in at), key=lambda c: (c.hit.rank, c.start))
-
-
-def within(c: Candidate, best: Candidate, ratio: float) -> bool:
-    """Whether ``c`` is at least ``ratio`` times as likely as ``best`` to be the answer (listwise odds)."""
-    return math.exp(min(0.0, c.rank_score - best.rank_score)) >= ratio

@@ -34,7 +34,7 @@ def is_statement(sentence: str) -> bool:
 
 
 # A reply that is only yes or no and a predicate (「A. いいえ、できません。」, 「はい。」, "No, you can't."): it says nothing
-# without the sentence after it, which the reader then quotes with it (service/reader.select).
+# without the sentence after it, which the reader then quotes with it (service/quote.select).
 _BARE_REPLY = re.compile(r"^\s*(?:A\s*[.．:：]\s*)?(?:(?:はい|いいえ)(?:[、,][\u3041-\u309f、]{0,12})?[。！!]?|"
                          r"(?:yes|no)\b[,.!]?(?:\s*[a-z']+){0,3}[.!]?)\s*$", re.I)
 

@@ -20,7 +20,8 @@ from service.question import (
     focus_terms,
     question_names,
 )
-from service.reader import POOL_FEATURES, READER_FEATURES, candidates, pool_features, select
+from service.quote import select
+from service.reader import POOL_FEATURES, READER_FEATURES, candidates, pool_features
 from service.reader_model import DEFAULT_MODEL, Interaction, ReaderModel
 from service.schemas import AskRequest, ChatTurn
 

@@ -1,0 +1,34 @@
+"""Which sentences an extractive answer quotes: the reader's best, those that come close to it, and the sentences that
+complete them as staff read the quote back (the statement between two chosen ones, the sentence a bare reply needs).
+"""
+
+from __future__ import annotations
+
+import math
+
+from service.reader import Candidate
+from service.reader_model import ReaderModel
+from service.statements import bare_reply
+
+
+def select(model: ReaderModel, cands: list[Candidate]) -> list[Candidate]:
+    """The best sentence, and up to ``max_sentences - 1`` more that come close to it, in reading order."""
+    if not cands:
+        return []
+    ranked = sorted(cands, key=lambda c: -c.rank_score)
+    # A question that asks for a date, an amount, a who… is answered by the sentences that state one; when the best
+    # does, further sentences that state none would only pad the answer.
+    typed = bool(ranked[0].features.get("type_match"))
+    extra = [c for c in ranked[1:] if within(c, ranked[0], model.extra_ratio)
+             and (not typed or c.features.get("type_match"))]
+    at = {i for i, c in enumerate(cands) if any(c is d for d in [ranked[0], *extra[: model.max_sentences - 1]])}
+    # A bare reply (「A. いいえ、できません。」) takes the next sentence of its passage; a statement between two chosen
+    # sentences of one passage joins them (staff read the quote back: a rule's (1), (2), (4) reads as if there were no (3)).
+    at |= {i + 1 for i in at if bare_reply(cands[i].text) and i + 1 < len(cands) and cands[i + 1].hit is cands[i].hit}
+    at |= {a + 1 for a in at if a + 2 in at and cands[a].hit is cands[a + 2].hit}
+    return sorted((cands[i] for i in at), key=lambda c: (c.hit.rank, c.start))
+
+
+def within(c: Candidate, best: Candidate, ratio: float) -> bool:
+    """Whether ``c`` is at least ``ratio`` times as likely as ``best`` to be the answer (listwise odds)."""
+    return math.exp(min(0.0, c.rank_score - best.rank_score)) >= ratio
