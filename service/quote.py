@@ -8,7 +8,7 @@ import math
 
 from service.reader import Candidate
 from service.reader_model import ReaderModel
-from service.statements import bare_reply
+from service.statements import bare_reply, opens_reply
 
 
 def select(model: ReaderModel, cands: list[Candidate]) -> list[Candidate]:
@@ -26,7 +26,22 @@ def select(model: ReaderModel, cands: list[Candidate]) -> list[Candidate]:
     # sentences of one passage joins them (staff read the quote back: a rule's (1), (2), (4) reads as if there were no (3)).
     at |= {i + 1 for i in at if bare_reply(cands[i].text) and i + 1 < len(cands) and cands[i + 1].hit is cands[i].hit}
     at |= {a + 1 for a in at if a + 2 in at and cands[a].hit is cands[a + 2].hit}
+    # The best sentence inside an FAQ's reply is read from the reply's opening (「A. はい、3回まで無料です。」 before
+    # 「4回目以降は…5,500円」): the opening answers the question the rest qualifies.
+    best = next(i for i, c in enumerate(cands) if c is ranked[0])
+    at |= set(range(reply_opening(cands, best), best))
     return sorted((cands[i] for i in at), key=lambda c: (c.hit.rank, c.start))
+
+
+def reply_opening(cands: list[Candidate], i: int) -> int:
+    """The index of the sentence opening the FAQ reply that ``cands[i]`` continues, in one run of its passage's
+    sentences; ``i`` itself when it continues none."""
+    j = i
+    while j > 0 and cands[j - 1].hit is cands[i].hit and cands[j].prev == cands[j - 1].text and i - j < 3:
+        j -= 1
+        if opens_reply(cands[j].text, cands[j].prev):
+            return j
+    return i
 
 
 def within(c: Candidate, best: Candidate, ratio: float) -> bool:

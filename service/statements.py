@@ -27,6 +27,19 @@ def has_content(text: str) -> bool:
 _QUESTION = re.compile(r"^\s*(?:[QqＱ]|問)\s*[\d０-９]*\s*[.．:：、]|[\u3041-\u3096]か[。．][」』）)\]]*\s*$")
 
 
+# An FAQ's answer label (「A.」, 「答」), the counterpart of its question's.
+_ANSWER = re.compile(r"^\s*(?:(?:[AaＡ]|答)\s*[\d０-９]*\s*[.．:：、]|答\s)")
+
+
+def is_question(sentence: str) -> bool:
+    return bool(_QUESTION.search(sentence) or re.search(r"[?？][」』）)\]]*\s*$", sentence))
+
+
+def opens_reply(sentence: str, before: str) -> bool:
+    """Whether ``sentence`` opens an FAQ's reply: labelled as an answer, right after a question."""
+    return bool(_ANSWER.match(sentence)) and is_question(before)
+
+
 def is_statement(sentence: str) -> bool:
     return has_content(sentence) and not _QUESTION.search(sentence) and bool(
         _STATEMENT_END.search(sentence) or _FIELD.match(sentence) or _LIST_ITEM.match(sentence)

@@ -61,6 +61,28 @@ def test_a_bare_reply_is_quoted_with_the_sentence_after_it() -> None:
     assert [c.text for c in select(model, cands)] == ["A. いいえ、できません。", "申請できるのは生産者団体に限られます。"]
 
 
+def test_the_best_sentence_inside_an_faq_reply_is_quoted_from_the_replys_opening() -> None:
+    reply = ["A. はい、同一の案件につき3回まで無料です。", "4回目以降は1回につき5,500円の相談料をいただきます。",
+             "相談員は弁理士が務めます。"]
+    text = "Q. 知財相談は無料ですか。" + "".join(reply) + "Q. 郵送で申請できますか。A. いいえ、できません。"
+    hit = Hit(rank=1, score=1.0, chunk_id="c", doc_id="d", section_path=["7. よくある質問"], text=text, start=0,
+              end=len(text))
+    cands = candidates([hit], {})
+    assert [c.text for c in cands] == [*reply, "A. いいえ、できません。"]
+    model = replace(ReaderModel.load(), extra_ratio=0.5, max_sentences=1)
+    for best in (1, 2):
+        for i, c in enumerate(cands):
+            c.rank_score = 5.0 if i == best else 0.0
+        assert [c.text for c in select(model, cands)] == reply[: best + 1]
+    # Prose is not a reply: 「A.」 right after a statement, not a question, opens nothing.
+    prose = "本文です。A. 書類審査を行います。B. 面接審査を行います。"
+    hit = Hit(rank=1, score=1.0, chunk_id="p", doc_id="d", section_path=[], text=prose, start=0, end=len(prose))
+    cands = candidates([hit], {})
+    for c, score in zip(cands, (0.0, 0.0, 5.0), strict=True):
+        c.rank_score = score
+    assert [c.text for c in select(model, cands)] == ["B. 面接審査を行います。"]
+
+
 def test_a_statement_between_two_chosen_sentences_of_one_passage_completes_the_quote() -> None:
     rules = ["(1)承継しない発明には支払わない。", "(2)取り下げた出願には支払わない。", "(3)社外の共同発明者には支払わない。"]
     other = "別の文書の文。"

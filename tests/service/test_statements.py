@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from service.statements import bare_reply, is_item, is_statement, negated
+from service.statements import bare_reply, is_item, is_statement, negated, opens_reply
 
 TITLE = "—イノベーションを創出・促進する知財エコシステムの再構築と「新たなクールジャパン戦略」の推進に向けて—"
 BYLINE = "内閣府 知的財産戦略推進事務局 参事官"
@@ -84,3 +84,11 @@ def test_negated(text: str, neg: bool) -> None:
 ])
 def test_a_bare_reply_is_yes_or_no_and_a_predicate(text: str, bare: bool) -> None:
     assert bare_reply(text) is bare
+
+
+def test_a_reply_opens_with_an_answer_label_right_after_a_question() -> None:
+    assert opens_reply("A. はい、3回まで無料です。", "Q. 知財相談は無料ですか。")
+    assert opens_reply("A: Yes, up to three times.", "Q: Is the consultation free?")
+    assert opens_reply("答 できません。", "問1 郵送で申請できますか？")
+    assert not opens_reply("A. 書類審査を行います。", "審査は二段階です。")  # an option A of a list, after prose
+    assert not opens_reply("はい、できます。", "Q. 知財相談は無料ですか。")  # no label
