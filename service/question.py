@@ -21,18 +21,20 @@ from service.facts import asked_figures, named_terms, numbers
 _ASCII = re.compile(r"[A-Za-z0-9]+")
 _JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 
-# English function and question-frame words, and closed classes a dictionary glosses but a passage never words
-# (modals, pronouns, contractions): general English, kept out of "what the question names".
+# English function words and question frame words: general English, kept out of "what the question names".
 _EN_FRAME = frozenset(
     "am been being did doing done had having here just many more most much no nor not now off once only other own "
     "same should some such too very whats what's whos who's hows how's wheres where's whens when's please exactly "
-    "mention mentioned mentions say says said state stated states describe described document article plan text know "
-    "want need like tell explain show find also there's theres does did is are was were be pls plz thanks thank go "
-    "get make must may might shall if whether unless although though because while each every either neither both "
-    "even ever never yet us he him his she her i'm im i'd i've we're we've we'd they're you're it's that's don't "
-    "doesn't didn't isn't aren't wasn't haven't hasn't can't cannot won't wouldn't shouldn't couldn't".split()
+    "mention mentioned mentions say says said state stated states describe described document article plan text "
+    "know want need like tell explain show find also there's theres does did is are was were be pls plz thanks "
+    "thank go get make".split()
 )
-_EN_FRAME_STEMS = frozenset(english_tokens(" ".join(_EN_FRAME)))  # self.en holds stems: "many" is "mani" there
+# Closed classes a dictionary glosses but no passage words (modals, subordinators, pronouns, contractions): left out of
+# the question's English terms, as the frame words are; compared as stems, as those terms are ("many" is "mani").
+_EN_CLOSED = frozenset(english_tokens(" ".join(_EN_FRAME) + (
+    " must may might shall if whether unless although though because while each every either neither both even ever "
+    "never yet us he him his she her i'm im i'd i've we're we've we'd they're you're it's that's don't doesn't didn't "
+    "isn't aren't wasn't haven't hasn't can't cannot won't wouldn't shouldn't couldn't")))
 _JA_WH = frozenset("何 誰 どこ いつ どれ どちら 幾ら 幾つ どの どんな どのような どう なぜ 如何 どういう 何故".split())
 _EN_WH = re.compile(r"\b(what|which|who|whom|whose|when|where|why|how(?: many| much| long| often)?)\b", re.I)
 _JA_DEGREE = frozenset("くらい ぐらい 位 程度 程 の".split())
@@ -135,11 +137,10 @@ def question_names(question: str) -> set[str]:
 
 @lru_cache(maxsize=200_000)
 def ja_set(text: str) -> frozenset[str]:
-    """Content words and nouns (Sudachi, dictionary-normalized) and lowercased ASCII words of ``text``; cached, since
-    the same corpus sentences come back question after question."""
+    """Content words (Sudachi, dictionary-normalized; they hold every noun, so one pass) and lowercased ASCII words of
+    ``text``; cached, since the same corpus sentences come back question after question."""
     tok = get_tokenizer("sudachi")
     assert isinstance(tok, SudachiTokenizer)
-    # The content words already hold every noun (tok.nouns is a subset), so one Sudachi pass is enough.
     return frozenset(tok(text)) | frozenset(w.lower() for w in _ASCII.findall(text))
 
 
@@ -157,10 +158,8 @@ _PROPER_STATES = {"place": {"地名"}, "who": {"人名", "一般"}, "person": {"
 
 def states_type(text: str, kinds: set[str]) -> bool:
     """Whether ``text`` states a fact of one of the asked ``kinds`` (patterns, or a named person/place/organisation)."""
-    if not kinds:
-        return False
-    if states_any(text, kinds):
-        return True
+    if not kinds or states_any(text, kinds):
+        return bool(kinds)
     wanted = set().union(*(_PROPER_STATES.get(k, set()) for k in kinds))
     return bool(wanted and wanted & proper_kinds(text))
 
@@ -205,7 +204,9 @@ class QuestionTerms:
         spelled = set(stats.kana.recover(question))
         self.ja = {t for t in tok(question) if t not in _EN_FRAME and not interrogative_word(t)} | spelled
         self.nouns = {t for t in tok.nouns(question) if t not in _EN_FRAME and not interrogative_word(t)} | spelled
-        self.en = {t for t in english_tokens(question) if t not in _EN_FRAME_STEMS}
+        # ...unless written as a name: "May" the month and "US" the country, not a modal and a pronoun.
+        named = set(english_tokens(" ".join(_EN_NAME.findall(question) + _ACRONYM.findall(question))))
+        self.en = {t for t in english_tokens(question) if t not in _EN_CLOSED or t in named}
         self.focus = focus_terms(question)
         self.facts = {str(n) for n in numbers(question)} | {t.upper() for t in named_terms(question)}
         asked = asked_part(question)

@@ -1,5 +1,6 @@
 """Which sentences an extractive answer quotes: the reader's best, those that come close to it, and the sentences that
-complete them as staff read the quote back (the statement between two chosen ones, the sentence a bare reply needs).
+complete them as staff read the quote back (the statement between two chosen ones, the sentence a bare reply needs,
+the opening of an FAQ reply).
 """
 
 from __future__ import annotations

@@ -382,6 +382,8 @@ def test_english_question_terms_reach_untranslated_japanese_through_the_lexicon(
     # a dictionary glosses it (and "must", "whether") though no passage words it, so each counted as missing.
     frame = QuestionTerms("How many days before the deadline must we say whether we're applying?", stats)
     assert set(frame.en) == {english_tokens(w)[0] for w in ("days", "before", "deadline", "applying")}
+    # "May" the month and "US" the country are names, not a modal and a pronoun.
+    assert {"may", "us"} <= set(QuestionTerms("Is the deadline in May for US filings?", stats).en)
 
 
 def test_cross_lingual_pool_feature_counts_words_no_passage_mentions(service: AnswerService) -> None:
