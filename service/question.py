@@ -204,7 +204,7 @@ class QuestionTerms:
         spelled = set(stats.kana.recover(question))
         self.ja = {t for t in tok(question) if t not in _EN_FRAME and not interrogative_word(t)} | spelled
         self.nouns = {t for t in tok.nouns(question) if t not in _EN_FRAME and not interrogative_word(t)} | spelled
-        # ...unless written as a name: "May" the month and "US" the country, not a modal and a pronoun.
+        # A closed-class word is no term unless written as a name: "May" the month and "US" the country.
         named = set(english_tokens(" ".join(_EN_NAME.findall(question) + _ACRONYM.findall(question))))
         self.en = {t for t in english_tokens(question) if t not in _EN_CLOSED or t in named}
         self.focus = focus_terms(question)
