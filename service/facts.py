@@ -93,6 +93,15 @@ def asked_figures(question: str) -> frozenset[Decimal]:
     return numbers(_CONDITION.sub(" ", unicodedata.normalize("NFKC", question)))
 
 
+_EN_NAME = re.compile(r"(?<![.?!]\s)(?<!^)\b([A-Z][a-zA-Z]+(?:[ -][A-Z][a-zA-Z]+)*|[A-Z]{2,})\b")
+_ACRONYM = re.compile(r"(?<![A-Za-z])[A-Z][A-Z0-9]+(?![A-Za-z])")
+
+
+def english_names(q: str) -> set[str]:
+    """Capitalised English words not at the start and acronyms, lowercased: what the question writes as a name."""
+    return {m.lower() for m in _EN_NAME.findall(q.strip())} | {m.lower() for m in _ACRONYM.findall(q)}
+
+
 @lru_cache(maxsize=4096)
 def named_terms(text: str) -> frozenset[str]:
     """Acronyms and long katakana words: the names a wrong answer would get wrong."""

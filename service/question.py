@@ -16,7 +16,7 @@ from retriever.kana import spelled_interrogatives
 from retriever.terms import TermStats
 from retriever.tokenize import EN_STOPWORDS, SudachiTokenizer, char_ngram_tokens, english_tokens, get_tokenizer
 from service.answer_types import ELIGIBILITY, INTERROGATIVE, expected_types, states_any
-from service.facts import asked_figures, named_terms, numbers
+from service.facts import asked_figures, english_names, named_terms, numbers
 
 _ASCII = re.compile(r"[A-Za-z0-9]+")
 _JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
@@ -107,8 +107,6 @@ def focus_terms(question: str) -> set[str]:
     return set(picked or [w for w in words if w not in EN_STOPWORDS and w not in _EN_FRAME][-2:])
 
 
-_EN_NAME = re.compile(r"(?<![.?!]\s)(?<!^)\b([A-Z][a-zA-Z]+(?:[ -][A-Z][a-zA-Z]+)*|[A-Z]{2,})\b")
-_ACRONYM = re.compile(r"(?<![A-Za-z])[A-Z][A-Z0-9]+(?![A-Za-z])")
 _QUESTION_MARK = re.compile(r"[?？]\s*$")
 
 
@@ -130,7 +128,7 @@ def question_names(question: str) -> set[str]:
     assert isinstance(tok, SudachiTokenizer)
     q = unicodedata.normalize("NFKC", question)
     names = {form for form, pos, sub in tok.morphemes(q) if pos == "名詞" and sub == "固有名詞"}
-    names |= {m.lower() for m in _EN_NAME.findall(q.strip())} | {m.lower() for m in _ACRONYM.findall(q)}
+    names |= english_names(q)
     names |= {str(n) for n in asked_figures(q) if n >= 10}
     return {n for n in names if n.lower() not in _EN_FRAME and n.lower() not in EN_STOPWORDS}
 
@@ -205,7 +203,7 @@ class QuestionTerms:
         self.ja = {t for t in tok(question) if t not in _EN_FRAME and not interrogative_word(t)} | spelled
         self.nouns = {t for t in tok.nouns(question) if t not in _EN_FRAME and not interrogative_word(t)} | spelled
         # A closed-class word is no term unless written as a name: "May" the month and "US" the country.
-        named = set(english_tokens(" ".join(_EN_NAME.findall(question) + _ACRONYM.findall(question))))
+        named = set(english_tokens(" ".join(english_names(unicodedata.normalize("NFKC", question)))))
         self.en = {t for t in english_tokens(question) if t not in _EN_CLOSED or t in named}
         self.focus = focus_terms(question)
         self.facts = {str(n) for n in numbers(question)} | {t.upper() for t in named_terms(question)}

@@ -16,20 +16,20 @@ def select(model: ReaderModel, cands: list[Candidate]) -> list[Candidate]:
     """The best sentence, and up to ``max_sentences - 1`` more that come close to it, in reading order."""
     if not cands:
         return []
-    ranked = sorted(cands, key=lambda c: -c.rank_score)
+    order = sorted(range(len(cands)), key=lambda i: -cands[i].rank_score)
+    best = order[0]
     # A question that asks for a date, an amount, a who… is answered by the sentences that state one; when the best
     # does, further sentences that state none would only pad the answer.
-    typed = bool(ranked[0].features.get("type_match"))
-    extra = [c for c in ranked[1:] if within(c, ranked[0], model.extra_ratio)
-             and (not typed or c.features.get("type_match"))]
-    at = {i for i, c in enumerate(cands) if any(c is d for d in [ranked[0], *extra[: model.max_sentences - 1]])}
+    typed = bool(cands[best].features.get("type_match"))
+    extra = [i for i in order[1:] if within(cands[i], cands[best], model.extra_ratio)
+             and (not typed or cands[i].features.get("type_match"))]
+    at = {best, *extra[: model.max_sentences - 1]}
     # A bare reply (「A. いいえ、できません。」) takes the next sentence of its passage; a statement between two chosen
     # sentences of one passage joins them (staff read the quote back: a rule's (1), (2), (4) reads as if there were no (3)).
     at |= {i + 1 for i in at if bare_reply(cands[i].text) and i + 1 < len(cands) and cands[i + 1].hit is cands[i].hit}
     at |= {a + 1 for a in at if a + 2 in at and cands[a].hit is cands[a + 2].hit}
     # The best sentence inside an FAQ's reply is read from the reply's opening (「A. はい、3回まで無料です。」 before
     # 「4回目以降は…5,500円」): the opening answers the question the rest qualifies.
-    best = next(i for i, c in enumerate(cands) if c is ranked[0])
     at |= set(range(reply_opening(cands, best), best))
     return sorted((cands[i] for i in at), key=lambda c: (c.hit.rank, c.start))
 

@@ -24,15 +24,15 @@ def has_content(text: str) -> bool:
 
 # A question written with a full stop: Japanese marks a question by the particle か at the end of the sentence
 # (「…できますか。」), and an FAQ by its 「Q.」/「問1」 label, not by a question mark.
-_QUESTION = re.compile(r"^\s*(?:[QqＱ]|問)\s*[\d０-９]*\s*[.．:：、]|[\u3041-\u3096]か[。．][」』）)\]]*\s*$")
-
-
+_LABEL = r"\s*[\d０-９]*\s*[.．:：、]"  # 「Q.」「問1：」「A.」: a label's number and its mark
+_QUESTION = re.compile(rf"^\s*(?:[QqＱ]|問){_LABEL}|[\u3041-\u3096]か[。．][」』）)\]]*\s*$")
+_QUESTION_MARK = re.compile(r"[?？][」』）)\]]*\s*$")
 # An FAQ's answer label (「A.」, 「答」), the counterpart of its question's.
-_ANSWER = re.compile(r"^\s*(?:(?:[AaＡ]|答)\s*[\d０-９]*\s*[.．:：、]|答\s)")
+_ANSWER = re.compile(rf"^\s*(?:(?:[AaＡ]|答){_LABEL}|答\s)")
 
 
 def is_question(sentence: str) -> bool:
-    return bool(_QUESTION.search(sentence) or re.search(r"[?？][」』）)\]]*\s*$", sentence))
+    return bool(_QUESTION.search(sentence) or _QUESTION_MARK.search(sentence))
 
 
 def opens_reply(sentence: str, before: str) -> bool:
