@@ -16,8 +16,11 @@ from retriever.kana import spelled_interrogatives
 
 _MONTHS_EN = r"january|february|march|april|may|june|july|august|september|october|november|december"
 
-_ROLES = r"首相|総理(?:大臣)?|大臣|長官|知事|市長|区長|町長|社長|会長|理事長|学長|委員長|座長|議長|大統領|代表者?"
-_ROLES_EN = r"prime minister|minister|president|chair(?:man|person|woman)?|governor|mayor|ceo|director|secretary"
+# Offices a person holds: any head (課長, 部門長, 施設長 … the -長 of a unit), and the people a text introduces by role
+# (講師, 担当者), whose name is what 「…は誰」 asks.
+_ROLES = r"首相|総理(?:大臣)?|大臣|長官|知事|[一-龥]{0,5}長|座長|議長|大統領|代表者?|講師|担当者|責任者"
+_ROLES_EN = (r"prime minister|minister|president|chair(?:man|person|woman)?|governor|mayor|ceo|director|secretary|head|"
+             r"manager|lecturer|speaker|instructor")
 
 # Japanese counters (a count is a number with one): 件, 人, 社 … and those of households, machines, items, places.
 _COUNTERS = (r"件|人|名|社|校|か国|カ国|ヶ国|機関|個|種類|つ|項目|回|団体|者|ページ|点|戸|台|本|枚|冊|頭|匹|軒|店舗|店|品目|"

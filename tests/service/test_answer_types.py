@@ -38,6 +38,12 @@ from service.answer_types import expected_types, states
         ("今の日本の首相は誰？", {"person"}),
         ("担当者の名前を教えて", {"person"}),
         ("What is the name of the current minister?", {"person"}),
+        # Any head of a unit and a role a text introduces people by: the question asks for the holder's name.
+        ("ブランド推進課の課長は誰ですか？", {"person"}),
+        ("知的財産部門の部門長はどなたですか？", {"person"}),
+        ("第2回セミナーの講師は誰ですか？", {"person"}),
+        ("Who is the head of the startup support desk?", {"person"}),
+        ("Who is the community manager at Minato Base?", {"person"}),
         # Who fills an office is answered by its title (「委員長は知的財産部長とする」); a thing's name is no person's.
         ("発明審査委員会の委員長は誰が務めますか？", {"who"}),
         ("政府が示した指針の名前は？", set()),
