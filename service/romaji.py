@@ -4,7 +4,8 @@ An English question names places, organisations and people in romaji (Nagoya, Ao
 document writes them in kanji or kana. Sudachi gives the reading (名古屋 → ナゴヤ), and both sides are brought to one
 spelling: long vowels and the ei/ou digraphs are folded (Tōkyō, Tokyo, Toukyou → tokyo; Seiki → seki), since English
 texts rarely mark them. Loanwords (オーストラリア) do not meet their English spelling this way, which is why
-``names_unseen`` also looks each name up in the bilingual dictionary (retriever/lexicon.py).
+``names_unseen`` also compares consonant skeletons (Hague, ハーグ → hg) and looks each name up in the bilingual
+dictionary (retriever/lexicon.py).
 """
 
 from __future__ import annotations
@@ -85,6 +86,36 @@ def text_romaji(text: str) -> str:
     return "".join(romanize(r) for r in tok.readings(text))
 
 
+# English spelling → the consonants a katakana transcription keeps (ph → f, soft c → s, v → b, l → r, g and j alike);
+# vowels, r (dropped after vowels: ポーター for Porter), w, y and doubled letters are left out.
+_LOAN_RULES = ((re.compile(r"ph"), "f"), (re.compile(r"th"), "s"), (re.compile(r"ck|qu?|c(?![eiyh])"), "k"),
+               (re.compile(r"c(?=[eiy])"), "s"), (re.compile(r"x"), "ks"), (re.compile(r"ts"), "t"), (re.compile(r"sh"), "s"),
+               (re.compile(r"dg|j"), "g"), (re.compile(r"z"), "s"), (re.compile(r"v"), "b"), (re.compile(r"[lrwyaeiou]"), ""),
+               (re.compile(r"(?<=[^h])h"), ""), (re.compile(r"(.)\1+"), r"\1"))
+_KATAKANA_WORD = re.compile(r"[ァ-ヴ][ァ-ヴー]+")
+
+
+def loan_key(roman: str) -> str:
+    """The consonant skeleton an English word and its katakana loan share (Hague, ハーグ → hg; Geneva, ジュネーブ → gnb):
+    how a foreign name written in katakana is recognised, where the Hepburn reading (haagu) differs in its vowels."""
+    out = re.sub(r"[^a-z]", "", unicodedata.normalize("NFKD", roman.lower()).encode("ascii", "ignore").decode())
+    for pattern, repl in _LOAN_RULES:
+        out = pattern.sub(repl, out)
+    return out
+
+
+def _loan_id(roman: str) -> str:
+    # A two-consonant key alone matches unrelated words by chance (Madrid, モデル → md): short ones also need the same
+    # opening syllable (Hague, ハーグ → ha).
+    key = loan_key(roman)
+    return key if len(key) >= 3 else f"{key}:{fold(roman)[:2]}" if len(key) == 2 else ""
+
+
+def katakana_keys(text: str) -> frozenset[str]:
+    """The loan keys of the katakana words in ``text`` (see ``_loan_id``)."""
+    return frozenset(_loan_id(romanize(w)) for w in _KATAKANA_WORD.findall(text)) - {""}
+
+
 def names_unseen(names: Iterable[str], translations: Callable[[str], frozenset[str]], raw: str, terms: frozenset[str],
                  romaji: str) -> float:
     """An English question over Japanese text: the share of its ``names`` (figures aside) that the evidence writes
@@ -93,12 +124,15 @@ def names_unseen(names: Iterable[str], translations: Callable[[str], frozenset[s
     match by chance."""
     kept = [n for n in names if not any(ch.isdigit() for ch in n)]
     low = raw.lower()
+    loans = katakana_keys(raw)
 
     def seen(word: str) -> bool:
         if word in low:
             return True
         spoken = fold(word)
         if len(spoken) >= 4 and spoken in romaji:
+            return True
+        if _loan_id(word) in loans:  # a foreign name in katakana (Hague → ハーグ)
             return True
         stem = english_tokens(word)  # the dictionary last: most names are found as written or by their reading
         return bool(stem and translations(stem[0]) & terms)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from service.romaji import fold, names_unseen, romanize, text_romaji
+from service.romaji import fold, loan_key, names_unseen, romanize, text_romaji
 
 
 @pytest.mark.parametrize(("katakana", "roman"), [
@@ -45,3 +45,18 @@ def test_names_are_seen_by_reading_dictionary_or_spelling_and_figures_are_left_o
     # A short word would find itself inside any long reading by chance: it needs the spelling or the dictionary.
     assert unseen({"ki"}) == 1.0
     assert unseen(set()) == 0.0
+
+
+def test_foreign_names_meet_their_katakana_by_consonants() -> None:
+    text = "国際出願はハーグ協定とジュネーブ改正協定に基づく。マドリッド・プロトコルも使える。"
+    romaji = text_romaji(text)
+
+    def unseen(names: set[str], passage: str = text) -> float:
+        return names_unseen(names, lambda stem: frozenset(), passage, frozenset(), text_romaji(passage))
+
+    assert romaji and unseen({"hague"}) == 0.0  # hagu: the reading alone differs in its vowels
+    assert unseen({"geneva"}) == 0.0 and unseen({"madrid"}) == 0.0
+    assert loan_key("Microsoft") == loan_key("maikurosofuto") == "mksft"
+    # Two consonants alone would meet unrelated words (モデル → md): the opening syllable must agree too.
+    assert unseen({"madrid"}, "モデル事業を始める。") == 1.0
+    assert unseen({"brussels"}) == 1.0
