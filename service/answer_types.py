@@ -16,9 +16,8 @@ from retriever.kana import spelled_interrogatives
 
 _MONTHS_EN = r"january|february|march|april|may|june|july|august|september|october|november|december"
 
-# Offices a person holds: any head (課長, 部門長, 施設長 … the -長 of a unit), and the people a text introduces by role
-# (講師, 担当者), whose name is what 「…は誰」 asks.
-_ROLES = r"首相|総理(?:大臣)?|大臣|長官|知事|[一-龥]{0,5}長|座長|議長|大統領|代表者?|講師|担当者|責任者"
+# Offices (any head of a unit: 課長, 部門長) and the roles a text introduces people by (講師, 担当者): 「…は誰」 asks a name.
+_ROLES = r"首相|総理(?:大臣)?|大臣|長官|知事|[一-龥]{0,5}長|大統領|代表者?|講師|担当者|責任者"
 _ROLES_EN = (r"prime minister|minister|president|chair(?:man|person|woman)?|governor|mayor|ceo|director|secretary|head|"
              r"manager|lecturer|speaker|instructor")
 
@@ -169,10 +168,11 @@ _CHANNELS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
     "fax": (re.compile(r"(?:FAX|ファクス|ファックス)\s*番号|\bfax (?:number|no)\b", re.I),
             re.compile(r"(?:FAX|ファクス|ファックス)\s*(?:番号)?\s*[:：]?\s*\(?\d", re.I)),
     "email": (re.compile(r"メールアドレス|\be-?mail address\b", re.I), re.compile(_EMAIL)),
+    "url": (re.compile(r"URL|サイトのアドレス|\bwebsite address\b", re.I), re.compile(r"https?://|\bwww\.\w", re.I)),
 }
 for _channel, (_, _written) in _CHANNELS.items():
     _STATES[f"contact:{_channel}"] = _written
-_CHANNEL_NAMES = {"phone": "phone number", "fax": "fax number", "email": "e-mail address"}
+_CHANNEL_NAMES = {"phone": "phone number", "fax": "fax number", "email": "e-mail address", "url": "web address"}
 
 TYPES: tuple[str, ...] = tuple(_ASKS)
 

@@ -25,6 +25,8 @@ from service.answer_types import expected_types, states
         ("起業支援デスクの電話番号は何番ですか？", {"contact:phone"}),
         ("What is the office's fax number?", {"contact:fax"}),
         ("知的財産部門のメールアドレスは？", {"contact:email"}),
+        ("申請システムのURLは何ですか？", {"contact:url"}),
+        ("What is the website address of the portal?", {"contact:url"}),
         ("Can I reach the office by phone at 12:30?", {"contact"}),
         # Who may use or apply asks for the eligible, which no organisation's name answers.
         ("Who can use the clinic?", set()),
@@ -104,6 +106,8 @@ def test_question_types_come_from_interrogatives(question: str, types: set[str])
         ("日本は主要国と比べ低い", "rate", False),
         ("特許庁が実施している知財アクセラレーションプログラム", "who", True),
         ("電話:012-555-0184", "contact", True),
+        ("申請はポータル(https://portal.example.jp/apply)から行います。", "contact:url", True),
+        ("操作の問い合わせはヘルプデスク(内線2200)へ。", "contact:url", False),
         ("知財支援を推進する。", "date", False),
         # A deadline relative to an event answers "by when" as well as a calendar date does.
         ("届出書は学会発表の60日前までに提出してください。", "date", True),
