@@ -180,7 +180,7 @@ class AnswerService:
         if not verdict.answerable:
             return [], f"not answered: {verdict.reason}", False
         anchor = max(cands, key=lambda c: c.rank_score)
-        chosen = select(self.reader, cands)
+        chosen = select(self.reader, cands, terms)
         items = lists.list_answer(terms, ctx.question, anchor, chosen, cands, self.engine.current.index.chunks,
                                   ctx.result.hits)
         if items:

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import math
 
+from service.question import Evidence, QuestionTerms
 from service.reader import Candidate
 from service.reader_model import ReaderModel
 from service.statements import bare_reply, opens_reply
 
 
-def select(model: ReaderModel, cands: list[Candidate]) -> list[Candidate]:
+def select(model: ReaderModel, cands: list[Candidate], terms: QuestionTerms) -> list[Candidate]:
     """The best sentence, and up to ``max_sentences - 1`` more that come close to it, in reading order."""
     if not cands:
         return []
@@ -29,8 +30,12 @@ def select(model: ReaderModel, cands: list[Candidate]) -> list[Candidate]:
     at |= {i + 1 for i in at if bare_reply(cands[i].text) and i + 1 < len(cands) and cands[i + 1].hit is cands[i].hit}
     at |= {a + 1 for a in at if a + 2 in at and cands[a].hit is cands[a + 2].hit}
     # The best sentence inside an FAQ's reply is read from the reply's opening (「A. はい、3回まで無料です。」 before
-    # 「4回目以降は…5,500円」): the opening answers the question the rest qualifies.
-    at |= set(range(reply_opening(cands, best), best))
+    # 「4回目以降は…5,500円」): the opening answers the question the rest qualifies, when that is the user's question
+    # too. The FAQ's question must name the user's at least as fully as the best sentence does; otherwise its 「はい」
+    # answers another question (「加工品は対象ですか」 for 「酒類は申請できますか」).
+    opening = reply_opening(cands, best)
+    if opening < best and asks_as_much(terms, cands[opening].prev, cands[best].text):
+        at |= set(range(opening, best))
     return sorted((cands[i] for i in at), key=lambda c: (c.hit.rank, c.start))
 
 
@@ -43,6 +48,12 @@ def reply_opening(cands: list[Candidate], i: int) -> int:
         if opens_reply(cands[j].text, cands[j].prev):
             return j
     return i
+
+
+def asks_as_much(terms: QuestionTerms, faq_question: str, sentence: str) -> bool:
+    """Whether an FAQ's question covers the user's question's terms (IDF-weighted) at least as fully as ``sentence``."""
+    asked = terms.coverage(Evidence.of([faq_question]))
+    return asked > 0 and asked >= terms.coverage(Evidence.of([sentence]))
 
 
 def within(c: Candidate, best: Candidate, ratio: float) -> bool:

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from core.contracts import Hit
+from retriever.terms import TermStats
 from retriever.tokenize import english_tokens
 from service.announced import announces
 from service.answer import AnswerService, abstain_text
@@ -18,6 +19,7 @@ from service.question import (
     QuestionTerms,
     asked_part,
     focus_terms,
+    ja_set,
     question_names,
 )
 from service.quote import select
@@ -49,6 +51,11 @@ def test_an_faq_answer_is_the_candidate_and_its_question_its_context() -> None:
     assert cands[0].prev == question
 
 
+def asking(question: str, *texts: str) -> QuestionTerms:
+    """The terms of ``question``, weighted by an index of the passages ``texts``."""
+    return QuestionTerms(question, TermStats([sorted(ja_set(t)) for t in texts], []))
+
+
 def test_a_bare_reply_is_quoted_with_the_sentence_after_it() -> None:
     text = "A. いいえ、できません。申請できるのは生産者団体に限られます。単独の方は団体の設立をご検討ください。"
     hits = [Hit(rank=1, score=1.0, chunk_id="c", doc_id="d", section_path=["7. よくある質問"], text=text, start=0,
@@ -58,7 +65,8 @@ def test_a_bare_reply_is_quoted_with_the_sentence_after_it() -> None:
     for c, score in zip(cands, (5.0, 1.0, 0.5, 4.9), strict=True):
         c.rank_score = score
     model = replace(ReaderModel.load(), extra_ratio=0.5, max_sentences=1)
-    assert [c.text for c in select(model, cands)] == ["A. いいえ、できません。", "申請できるのは生産者団体に限られます。"]
+    terms = asking("個人でも申請できますか", text)
+    assert [c.text for c in select(model, cands, terms)] == ["A. いいえ、できません。", "申請できるのは生産者団体に限られます。"]
 
 
 def test_the_best_sentence_inside_an_faq_reply_is_quoted_from_the_replys_opening() -> None:
@@ -70,17 +78,20 @@ def test_the_best_sentence_inside_an_faq_reply_is_quoted_from_the_replys_opening
     cands = candidates([hit], {})
     assert [c.text for c in cands] == [*reply, "A. いいえ、できません。"]
     model = replace(ReaderModel.load(), extra_ratio=0.5, max_sentences=1)
+    terms = asking("相談は何回まで無料ですか", text)
     for best in (1, 2):
         for i, c in enumerate(cands):
             c.rank_score = 5.0 if i == best else 0.0
-        assert [c.text for c in select(model, cands)] == reply[: best + 1]
+        assert [c.text for c in select(model, cands, terms)] == reply[: best + 1]
+    # The FAQ asks another question than the user's: its 「はい」 is no answer to 「弁理士に相談できますか」.
+    assert [c.text for c in select(model, cands, asking("弁理士に相談員を頼めますか", text))] == reply[2:3]
     # Prose is not a reply: 「A.」 right after a statement, not a question, opens nothing.
     prose = "本文です。A. 書類審査を行います。B. 面接審査を行います。"
     hit = Hit(rank=1, score=1.0, chunk_id="p", doc_id="d", section_path=[], text=prose, start=0, end=len(prose))
     cands = candidates([hit], {})
     for c, score in zip(cands, (0.0, 0.0, 5.0), strict=True):
         c.rank_score = score
-    assert [c.text for c in select(model, cands)] == ["B. 面接審査を行います。"]
+    assert [c.text for c in select(model, cands, asking("審査の方法は", prose))] == ["B. 面接審査を行います。"]
 
 
 def test_a_statement_between_two_chosen_sentences_of_one_passage_completes_the_quote() -> None:
@@ -92,9 +103,10 @@ def test_a_statement_between_two_chosen_sentences_of_one_passage_completes_the_q
     for c, score in zip(cands, (5.0, -5.0, 4.5, 4.0), strict=True):
         c.rank_score = score
     model = replace(ReaderModel.load(), extra_ratio=0.5, max_sentences=2)
-    assert [c.text for c in select(model, cands)] == rules  # (2) joins the chosen (1) and (3)
+    terms = asking("支払わない場合は", *rules, other)
+    assert [c.text for c in select(model, cands, terms)] == rules  # (2) joins the chosen (1) and (3)
     cands[3].rank_score = 4.9  # now (1) and the other passage's sentence are chosen: nothing lies between them
-    assert [c.text for c in select(model, cands)] == [rules[0], other]
+    assert [c.text for c in select(model, cands, terms)] == [rules[0], other]
 
 
 @pytest.mark.parametrize(("question", "focus"), [
@@ -144,7 +156,6 @@ def test_figures_of_the_askers_situation_need_not_be_in_the_passages(service: An
 def test_interrogatives_are_not_terms_the_passages_must_mention() -> None:
     """Sudachi tags 幾ら, 誰 and 何人 as nouns; a passage answers them without using them, so a question that asks
     「いくらですか」 about what the passage states is fully matched by it."""
-    from retriever.terms import TermStats
     from service.question import Evidence
 
     stats = TermStats([["補助", "上限", "額"], ["参加", "定員"]], [])
@@ -158,7 +169,6 @@ def test_interrogatives_are_not_terms_the_passages_must_mention() -> None:
 def test_a_japanese_term_inside_a_compound_of_the_evidence_is_covered() -> None:
     """Japanese writes no spaces: 「ウェブ」 is in 「ウェブサイト」 as 「料金」 is in 「利用料金」, though Sudachi reads each
     compound as one word; unmatched() already found them in the text, coverage() now does too."""
-    from retriever.terms import TermStats
     from service.question import Evidence
 
     stats = TermStats([["ウェブサイト", "料金"], ["出版物", "料金"], ["広告"]], [])
@@ -227,7 +237,6 @@ def test_an_english_question_reads_the_translated_sentence_in_english() -> None:
 
 
 def test_another_edition_is_refused_however_likely_the_pool_model_finds_an_answer() -> None:
-    from retriever.terms import TermStats
     from service.reader import decide
 
     model = ReaderModel.load(DEFAULT_MODEL)
@@ -360,7 +369,6 @@ def test_list_heading_evidence_only_for_list_questions(service: AnswerService) -
 
 
 def test_english_question_terms_reach_untranslated_japanese_through_the_lexicon() -> None:
-    from retriever.terms import TermStats
     from service.question import Evidence, QuestionTerms
 
     stats = TermStats([["応募", "締め切り", "5", "月"], ["補助", "上限", "額"], ["天気", "東京"], ["ipas", "支援"]], [])
@@ -425,7 +433,6 @@ def test_a_refusal_over_an_unseen_romaji_name_says_so() -> None:
     from service.reader import decide
 
     model = ReaderModel.load(DEFAULT_MODEL)
-    from retriever.terms import TermStats
 
     terms = QuestionTerms("What does the Osaka office offer?", TermStats([["窓口", "相談"]], []))
     feats = dict.fromkeys(POOL_FEATURES, 0.0) | {"xling": 1.0, "xling_names": 1.0}
@@ -435,7 +442,6 @@ def test_a_refusal_over_an_unseen_romaji_name_says_so() -> None:
 
 
 def test_a_refusal_prefers_the_missing_name_unless_no_passage_states_the_asked_type() -> None:
-    from retriever.terms import TermStats
     from service.reader import decide
 
     model = ReaderModel.load(DEFAULT_MODEL)
