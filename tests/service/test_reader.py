@@ -85,6 +85,12 @@ def test_the_best_sentence_inside_an_faq_reply_is_quoted_from_the_replys_opening
         assert [c.text for c in select(model, cands, terms)] == reply[: best + 1]
     # The FAQ asks another question than the user's: its 「はい」 is no answer to 「弁理士に相談できますか」.
     assert [c.text for c in select(model, cands, asking("弁理士に相談員を頼めますか", text))] == reply[2:3]
+    # Nor does another FAQ's reply come along as a close second: 「A. いいえ、できません。」 answers 「郵送で申請できますか」.
+    model = replace(model, max_sentences=2)
+    for i, c in enumerate(cands):
+        c.rank_score = {1: 5.0, 3: 4.9}.get(i, 0.0)
+    assert [c.text for c in select(model, cands, terms)] == reply[:2]
+    assert [c.text for c in select(model, cands, asking("郵送で申請できますか", text))][-1] == "A. いいえ、できません。"
     # Prose is not a reply: 「A.」 right after a statement, not a question, opens nothing.
     prose = "本文です。A. 書類審査を行います。B. 面接審査を行います。"
     hit = Hit(rank=1, score=1.0, chunk_id="p", doc_id="d", section_path=[], text=prose, start=0, end=len(prose))
