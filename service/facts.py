@@ -93,6 +93,45 @@ def asked_figures(question: str) -> frozenset[Decimal]:
     return numbers(_CONDITION.sub(" ", unicodedata.normalize("NFKC", question)))
 
 
+# A stated bound (「20人以下」, 「300万円未満」, "up to 20 employees", "50 or more"): the figures it admits. Bounds of
+# time (「2030年まで」, 「5年以内」) are left out: a year the question names is the edition check's business.
+_NUMBER = r"(\d+(?:,\d{3})*(?:\.\d+)?)\s*(兆|億|万|千)?"
+_BOUND_JA = re.compile(_NUMBER + r"\s*([^\d\s、。,()（）]{0,4}?)\s*(以下|以内|未満|まで|以上|超|を超え)")
+_BOUND_EN = re.compile(r"\b(up to|at most|no more than|fewer than|less than|under|below|at least|more than|over|above)\s+"
+                       + _NUMBER + r"(?!\s*(?:years?|months?|days?)\b)|" + _NUMBER + r"\s+(\w+\s+)?or (fewer|less|more)\b", re.I)
+_BELOW = {"以下", "以内", "まで", "未満", "up to", "at most", "no more than", "fewer than", "less than", "under", "below",
+          "fewer", "less"}
+_STRICT = {"未満", "超", "を超え", "fewer than", "less than", "under", "below", "more than", "over", "above"}
+
+
+def _value(digits: str, unit: str | None) -> Decimal:
+    return Decimal(digits.replace(",", "")) * (_JA_UNITS[unit] if unit else 1)
+
+
+def _bounds(text: str) -> list[tuple[Decimal, str]]:
+    t = unicodedata.normalize("NFKC", text)
+    out = [(_value(m.group(1), m.group(2)), m.group(4)) for m in _BOUND_JA.finditer(t) if not re.search(r"[年月日]", m.group(3))]
+    for m in _BOUND_EN.finditer(t):
+        if m.group(1):
+            out.append((_value(m.group(2), m.group(3)), m.group(1).lower()))
+        elif not re.match(r"(?:years?|months?|days?)\b", m.group(6) or ""):
+            out.append((_value(m.group(4), m.group(5)), m.group(7).lower()))
+    return out
+
+
+def bounded(text: str, figures: set[Decimal], question: str = "") -> set[Decimal]:
+    """Those of ``figures`` that a bound stated in ``text`` admits: 「従業員が20人以下の場合」 covers a question about
+    15 employees, which the text never writes. A figure that is itself a bound in the ``question`` (「301人以上の企業」
+    asks about a band the text must name) and a year (the 2016 survey) are checked as written."""
+    own = {limit for limit, _ in _bounds(question)}
+    eligible = {f for f in figures if f not in own and not (1900 <= f <= 2100 and f == f.to_integral_value())}
+    out: set[Decimal] = set()
+    for limit, word in _bounds(text):
+        strict = word in _STRICT
+        out |= {f for f in eligible if f == limit and not strict or (f < limit if word in _BELOW else f > limit)}
+    return out
+
+
 _EN_NAME = re.compile(r"(?<![.?!]\s)(?<!^)\b([A-Z][a-zA-Z]+(?:[ -][A-Z][a-zA-Z]+)*|[A-Z]{2,})\b")
 _ACRONYM = re.compile(r"(?<![A-Za-z])[A-Z][A-Z0-9]+(?![A-Za-z])")
 

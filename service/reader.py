@@ -18,7 +18,7 @@ from core.contracts import Hit
 from core.text import split_sentences
 from service.answer_types import states_any
 from service.editions import version_mismatch
-from service.facts import named_terms, numbers
+from service.facts import bounded, named_terms, numbers
 from service.question import Evidence, QuestionTerms, bigram_set, en_set, states_type
 from service.reader_model import Interaction, ReaderModel, interaction_features
 from service.reasons import abstain_reason
@@ -206,7 +206,8 @@ def pool_features(cands: list[Candidate], hits: Sequence[Hit], lang: str, eviden
     best_miss = typed and best is not None and not best.features.get("type_match")
     both = pool_ev.raw + "\n" + en_text
     pool_numbers = numbers(both)
-    figures_missing = bool(terms.figures - pool_numbers)
+    # A figure inside a stated bound is found (15 employees in 「20人以下」): the passages need not repeat it.
+    figures_missing = bool(terms.figures - pool_numbers - bounded(both, set(terms.figures), terms.question))
     # Another edition or year in the passages, or in the very sentence an answer would quote (「2024年度の相談件数は」
     # for 「2025年度の相談件数は」, where other passages mention 2025年度 about something else).
     edition = version_mismatch(terms.question, both) or (

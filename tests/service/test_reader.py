@@ -458,3 +458,15 @@ def test_a_refusal_prefers_the_missing_name_unless_no_passage_states_the_asked_t
     assert decide(model, base, terms).reason == "the passages found do not mention a name or figure the question gives"
     # No passage states a phone number at all: that is.
     assert decide(model, base | {"type_pool_miss": 1.0}, terms).reason.startswith("the question asks for a phone number")
+
+
+def test_a_figure_inside_a_stated_bound_is_not_missing() -> None:
+    text = "補助率は2分の1です。ただし、従業員が20人以下の場合は補助率3分の2となります。"
+    hit = Hit(rank=1, score=1.0, chunk_id="c", doc_id="d", section_path=["補助率"], text=text, start=0, end=len(text))
+    cands = candidates([hit], {})
+
+    def missing(question: str) -> float:
+        return pool_features(cands, [hit], "ja", 0.8, [0.8], asking(question, text))["numbers_missing"]
+
+    assert missing("従業員15人の会社の補助率は？") == 0.0  # 15 is one of 「20人以下」
+    assert missing("従業員30人の会社の補助率は？") == 1.0
