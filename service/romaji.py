@@ -86,8 +86,9 @@ def text_romaji(text: str) -> str:
     return "".join(romanize(r) for r in tok.readings(text))
 
 
-# English spelling → the consonants a katakana transcription keeps (ph → f, soft c → s, v → b, l → r, g and j alike);
-# vowels, r (dropped after vowels: ポーター for Porter), w, y and doubled letters are left out.
+# English spelling → the consonants a katakana transcription keeps (ph → f, soft c → s, v → b, g and j alike). Vowels,
+# l and r (kept or dropped unpredictably: ベルリン for Berlin, ポーター for Porter), w, y, an h inside a word and doubled
+# letters are left out.
 _LOAN_RULES = ((re.compile(r"ph"), "f"), (re.compile(r"th"), "s"), (re.compile(r"ck|qu?|c(?![eiyh])"), "k"),
                (re.compile(r"c(?=[eiy])"), "s"), (re.compile(r"x"), "ks"), (re.compile(r"ts"), "t"), (re.compile(r"sh"), "s"),
                (re.compile(r"dg|j"), "g"), (re.compile(r"z"), "s"), (re.compile(r"v"), "b"), (re.compile(r"[lrwyaeiou]"), ""),
