@@ -83,7 +83,7 @@ def test_the_best_sentence_inside_an_faq_reply_is_quoted_from_the_replys_opening
         for i, c in enumerate(cands):
             c.rank_score = 5.0 if i == best else 0.0
         assert [c.text for c in select(model, cands, terms)] == reply[: best + 1]
-    # The FAQ asks another question than the user's: its 「はい」 is no answer to 「弁理士に相談できますか」.
+    # The FAQ asks another question than the user's: its 「はい」 is no answer to 「弁理士に相談員を頼めますか」.
     assert [c.text for c in select(model, cands, asking("弁理士に相談員を頼めますか", text))] == reply[2:3]
     # Nor does another FAQ's reply come along as a close second: 「A. いいえ、できません。」 answers 「郵送で申請できますか」.
     model = replace(model, max_sentences=2)
