@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 
-from service.question import Evidence, QuestionTerms
+from service.question import Evidence, QuestionTerms, ja_set
 from service.reader import Candidate
 from service.reader_model import ReaderModel
 from service.statements import bare_reply, opens_reply
@@ -53,9 +53,12 @@ def reply_opening(cands: list[Candidate], i: int) -> int:
 
 
 def asks_as_much(terms: QuestionTerms, faq_question: str, sentence: str) -> bool:
-    """Whether an FAQ's question covers the user's question's terms (IDF-weighted) at least as fully as ``sentence``."""
-    asked = terms.coverage(Evidence.of([faq_question]))
-    return asked > 0 and asked >= terms.coverage(Evidence.of([sentence]))
+    """Whether an FAQ's question covers the user's question's terms (IDF-weighted) at least as fully as ``sentence``,
+    word for word: a term inside another word (人 of 「4人」 in 個人) does not make it the user's question."""
+    def covered(text: str) -> float:
+        return terms.coverage(Evidence(ja_set(text), frozenset(), ""))
+    asked = covered(faq_question)
+    return asked > 0 and asked >= covered(sentence)
 
 
 def within(c: Candidate, best: Candidate, ratio: float) -> bool:

@@ -22,7 +22,7 @@ from service.question import (
     ja_set,
     question_names,
 )
-from service.quote import select
+from service.quote import asks_as_much, select
 from service.reader import POOL_FEATURES, READER_FEATURES, candidates, pool_features
 from service.reader_model import DEFAULT_MODEL, Interaction, ReaderModel
 from service.schemas import AskRequest, ChatTurn
@@ -98,6 +98,14 @@ def test_the_best_sentence_inside_an_faq_reply_is_quoted_from_the_replys_opening
     for c, score in zip(cands, (0.0, 0.0, 5.0), strict=True):
         c.rank_score = score
     assert [c.text for c in select(model, cands, asking("審査の方法は", prose))] == ["B. 面接審査を行います。"]
+
+
+def test_an_faq_question_is_the_users_only_word_for_word() -> None:
+    faq, best = "Q. 個人でも申請できますか。", "本会の支援を受けるには構成員が5名以上必要です。"
+    passages = (faq, best, "支援の内容", "支援の流れ")
+    # 人 of 「4人」 is written inside 個人, a rare word here, yet 個人 is not what the user asks about.
+    assert not asks_as_much(asking("うちの部会は4人だけど支援を受けられる？", *passages), faq, best)
+    assert asks_as_much(asking("個人でも申請できる？", *passages), faq, best)
 
 
 def test_a_statement_between_two_chosen_sentences_of_one_passage_completes_the_quote() -> None:
