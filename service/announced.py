@@ -65,8 +65,7 @@ def announced_items(anchor: Candidate, chunks: list[Chunk], hits: list[Hit]) -> 
     within the anchor's section; empty when the anchor announces nothing or nothing item-like follows it."""
     if not announces(anchor.text):
         return []
-    section = [c for c in chunks if c.doc_id == anchor.hit.doc_id and c.section_path == anchor.hit.section_path]
-    after = [s for s in doc_sentences(section) if s.start >= anchor.end]
+    after = [s for s in doc_sentences(_section(anchor, chunks)) if s.start >= anchor.end]
     hit_for = {h.chunk_id: h for h in hits}
     items: list[Candidate] = []
     gap = 0
@@ -89,9 +88,13 @@ def announced_items(anchor: Candidate, chunks: list[Chunk], hits: list[Hit]) -> 
 def lead_of(anchor: Candidate, chunks: list[Chunk], hits: list[Hit]) -> Candidate | None:
     """The last sentence before ``anchor`` in its section that announces a list (whether it is the anchor's list,
     announced_items decides)."""
-    section = [c for c in chunks if c.doc_id == anchor.hit.doc_id and c.section_path == anchor.hit.section_path]
-    before = [s for s in doc_sentences(section) if s.end <= anchor.start and announces(s.text)]
+    before = [s for s in doc_sentences(_section(anchor, chunks)) if s.end <= anchor.start and announces(s.text)]
     return as_candidate(before[-1], {h.chunk_id: h for h in hits}, len(hits) + 1) if before else None
+
+
+def _section(anchor: Candidate, chunks: list[Chunk]) -> list[Chunk]:
+    """The chunks of the anchor's own section (its document, its heading path)."""
+    return [c for c in chunks if c.doc_id == anchor.hit.doc_id and c.section_path == anchor.hit.section_path]
 
 
 def same_line(a: Sentence, b: Sentence) -> bool:

@@ -96,9 +96,10 @@ def asked_figures(question: str) -> frozenset[Decimal]:
 # A stated bound (「20人以下」, 「300万円未満」, "up to 20 employees", "50 or more"): the figures it admits. Bounds of
 # time (「2030年まで」, 「5年以内」) are left out: a year the question names is the edition check's business.
 _NUMBER = r"(\d+(?:,\d{3})*(?:\.\d+)?)\s*(兆|億|万|千)?"
+_EN_SPAN = r"(?:years?|months?|days?)\b"
 _BOUND_JA = re.compile(_NUMBER + r"\s*([^\d\s、。,()（）]{0,4}?)\s*(以下|以内|未満|まで|以上|超|を超え)")
 _BOUND_EN = re.compile(r"\b(up to|at most|no more than|fewer than|less than|under|below|at least|more than|over|above)\s+"
-                       + _NUMBER + r"(?!\s*(?:years?|months?|days?)\b)|" + _NUMBER + r"\s+(\w+\s+)?or (fewer|less|more)\b", re.I)
+                       + _NUMBER + rf"(?!\s*{_EN_SPAN})|" + _NUMBER + r"\s+(\w+\s+)?or (fewer|less|more)\b", re.I)
 _BELOW = {"以下", "以内", "まで", "未満", "up to", "at most", "no more than", "fewer than", "less than", "under", "below",
           "fewer", "less"}
 _STRICT = {"未満", "超", "を超え", "fewer than", "less than", "under", "below", "more than", "over", "above"}
@@ -114,7 +115,7 @@ def _bounds(text: str) -> list[tuple[Decimal, str]]:
     for m in _BOUND_EN.finditer(t):
         if m.group(1):
             out.append((_value(m.group(2), m.group(3)), m.group(1).lower()))
-        elif not re.match(r"(?:years?|months?|days?)\b", m.group(6) or ""):
+        elif not re.match(_EN_SPAN, m.group(6) or ""):
             out.append((_value(m.group(4), m.group(5)), m.group(7).lower()))
     return out
 

@@ -22,10 +22,8 @@ def select(model: ReaderModel, cands: list[Candidate], terms: QuestionTerms) -> 
     # A question that asks for a date, an amount, a who… is answered by the sentences that state one; when the best
     # does, further sentences that state none would only pad the answer.
     typed = bool(cands[best].features.get("type_match"))
-    # Another FAQ's reply (「A. いいえ、できません。」 to 「個人でも申請できますか」) answers its own question, not the user's.
     extra = [i for i in order[1:] if within(cands[i], cands[best], model.extra_ratio)
-             and (not typed or cands[i].features.get("type_match"))
-             and not (opens_reply(cands[i].text, cands[i].prev) and not asks_as_much(terms, cands[i].prev, cands[best].text))]
+             and (not typed or cands[i].features.get("type_match")) and not answers_another(terms, cands[i], cands[best])]
     at = {best, *extra[: model.max_sentences - 1]}
     # A bare reply (「A. いいえ、できません。」) takes the next sentence of its passage; a statement between two chosen
     # sentences of one passage joins them (staff read the quote back: a rule's (1), (2), (4) reads as if there were no (3)).
@@ -50,6 +48,12 @@ def reply_opening(cands: list[Candidate], i: int) -> int:
         if opens_reply(cands[j].text, cands[j].prev):
             return j
     return i
+
+
+def answers_another(terms: QuestionTerms, c: Candidate, best: Candidate) -> bool:
+    """Whether ``c`` opens the reply to another FAQ's question than the user's (「A. いいえ、できません。」 to
+    「個人でも申請できますか」): it answers that question, not the one asked."""
+    return opens_reply(c.text, c.prev) and not asks_as_much(terms, c.prev, best.text)
 
 
 def asks_as_much(terms: QuestionTerms, faq_question: str, sentence: str) -> bool:

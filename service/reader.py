@@ -207,7 +207,8 @@ def pool_features(cands: list[Candidate], hits: Sequence[Hit], lang: str, eviden
     both = pool_ev.raw + "\n" + en_text
     pool_numbers = numbers(both)
     # A figure inside a stated bound is found (15 employees in 「20人以下」): the passages need not repeat it.
-    figures_missing = bool(terms.figures - pool_numbers - bounded(both, terms.figures, terms.question))
+    unstated = terms.figures - pool_numbers
+    figures_missing = bool(unstated and unstated - bounded(both, unstated, terms.question))
     # Another edition or year in the passages, or in the very sentence an answer would quote (「2024年度の相談件数は」
     # for 「2025年度の相談件数は」, where other passages mention 2025年度 about something else).
     edition = version_mismatch(terms.question, both) or (

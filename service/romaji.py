@@ -125,7 +125,7 @@ def names_unseen(names: Iterable[str], translations: Callable[[str], frozenset[s
     match by chance."""
     kept = [n for n in names if not any(ch.isdigit() for ch in n)]
     low = raw.lower()
-    loans = katakana_keys(raw)
+    loans = katakana_keys(raw) if kept else frozenset()
 
     def seen(word: str) -> bool:
         if word in low:
