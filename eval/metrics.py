@@ -245,6 +245,17 @@ def useful_citations(
     return out
 
 
+_FIRST_MARKER = re.compile(r"\[(\d+)\]")
+
+
+def lead_citation(gold_quotes: Sequence[str], answer: str, citations: Sequence[Citation]) -> float:
+    """1 when the passage the answer cites first covers a gold quote: staff read an answer from its top, so the
+    sentence that leads should be the one that answers (citation recall counts a right passage wherever it stands)."""
+    m = _FIRST_MARKER.search(answer)
+    first = next((c for c in citations if m and c.n == int(m.group(1))), None)
+    return 1.0 if first is not None and any(covers(first, q) for q in gold_quotes) else 0.0
+
+
 def citation_precision(
     answer: str, citations: Sequence[Citation], gold_quotes: Sequence[str], similarity: Similarity | None
 ) -> float | None:

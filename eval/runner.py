@@ -31,6 +31,7 @@ METRICS: tuple[MetricSpec, ...] = (
     MetricSpec("ndcg@10", "nDCG@10", "retrieval"),
     MetricSpec("quote_recall@5", "gold-quote recall@5", "retrieval"),
     MetricSpec("citation_recall", "citation recall", "citations"),
+    MetricSpec("lead_citation", "first citation covers a gold quote", "citations"),
     MetricSpec("citation_precision", "citation precision (ALCE)", "citations"),
     MetricSpec("citation_precision_gold", "citation precision (gold)", "citations"),
     MetricSpec("char_f1", "character F1", "answer"),
@@ -52,7 +53,7 @@ JUDGE_METRICS: tuple[MetricSpec, ...] = (
 )
 SPEC = {s.key: s for s in METRICS + JUDGE_METRICS}
 # Per-question values that are averaged into the metric of the same name.
-MEAN_KEYS = ("r@1", "r@5", "mrr@10", "ndcg@10", "quote_recall@5", "citation_recall", "citation_precision",
+MEAN_KEYS = ("r@1", "r@5", "mrr@10", "ndcg@10", "quote_recall@5", "citation_recall", "lead_citation", "citation_precision",
              "citation_precision_gold", "char_f1", "rouge_l", "key_facts", "list_coverage", "lang_match", "numbers_cited",
              "faithfulness", "answer_relevancy")
 
@@ -133,6 +134,7 @@ def score_question(item: QAItem, obs: Observation, similarity: Similarity | None
 
     if item.answerable:
         s["citation_recall"] = m.citation_recall(item.gold_quotes, cits) if answered else 0.0
+        s["lead_citation"] = m.lead_citation(item.gold_quotes, text, cits) if answered else 0.0
         if answered:
             s["char_f1"] = m.char_f1(text, item.answer)
             s["rouge_l"] = m.rouge_l_text(text, item.answer)

@@ -132,6 +132,17 @@ def test_citation_recall() -> None:
     assert m.citation_recall(["被害額は約2兆円と推計"], [cit(1, "被害額は約3兆円と推計される。")]) == 0.0
 
 
+def test_lead_citation_is_the_passage_cited_first() -> None:
+    right = cit(1, "相談は同一の案件につき3回まで無料です。")
+    contact = cit(2, "ご相談は、下記の窓口までお問い合わせください。")
+    gold = ["3回まで無料"]
+    # Both passages cited: recall is full either way, but only the answer that opens with the right one leads with it.
+    assert m.lead_citation(gold, "相談は同一の案件につき3回まで無料です。[1]ご相談は…[2]", [right, contact]) == 1.0
+    assert m.lead_citation(gold, "ご相談は…[2]相談は同一の案件につき3回まで無料です。[1]", [right, contact]) == 0.0
+    assert m.citation_recall(gold, [right, contact]) == 1.0
+    assert m.lead_citation(gold, "The documents do not cover this.", []) == 0.0
+
+
 def test_citation_precision_alce_and_gold() -> None:
     c1 = cit(1, "2024年6月4日、知的財産推進計画2024が決定された。")
     c2 = cit(2, "クールジャパン戦略を推進する。")
@@ -195,7 +206,8 @@ def test_score_question_and_aggregate() -> None:
     )
     s = good.scores
     assert good.first_rank == 2 and s["r@1"] == 0.0 and s["r@5"] == 1.0 and s["mrr@10"] == 0.5
-    assert s["citation_recall"] == 1.0 and s["citation_precision"] == 1.0 and s["key_facts"] == 1.0
+    assert s["citation_recall"] == 1.0 and s["lead_citation"] == 1.0 and s["citation_precision"] == 1.0
+    assert s["key_facts"] == 1.0
     assert s["lang_match"] == 1.0 and s["numbers_cited"] == 1.0
     # Abstaining on an answerable question zeroes its answer metrics and says why.
     missed = score_question(
@@ -205,6 +217,7 @@ def test_score_question_and_aggregate() -> None:
         None,
     )
     assert missed.scores["rouge_l"] == 0.0 and missed.scores["citation_recall"] == 0.0
+    assert missed.scores["lead_citation"] == 0.0
     assert "abstained on an answerable question" in missed.reasons
     # Answering an unanswerable question is a failure with no retrieval metrics.
     wrong = score_question(
