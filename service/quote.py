@@ -14,7 +14,8 @@ from service.statements import bare_reply, opens_reply
 
 
 def select(model: ReaderModel, cands: list[Candidate], terms: QuestionTerms) -> list[Candidate]:
-    """The best sentence, and up to ``max_sentences - 1`` more that come close to it, in reading order."""
+    """The best sentence, and up to ``max_sentences - 1`` more that come close to it: the best one's passage first,
+    each passage in reading order."""
     if not cands:
         return []
     order = sorted(range(len(cands)), key=lambda i: -cands[i].rank_score)
@@ -36,7 +37,10 @@ def select(model: ReaderModel, cands: list[Candidate], terms: QuestionTerms) -> 
     opening = reply_opening(cands, best)
     if opening < best and asks_as_much(terms, cands[opening].prev, cands[best].text):
         at |= set(range(opening, best))
-    return sorted((cands[i] for i in at), key=lambda c: (c.hit.rank, c.start))
+    # The best sentence's passage leads, each passage in reading order: staff read an answer from its top, and a
+    # higher-ranked passage's lesser sentence (a contact section's 「お問い合わせください」) would open it otherwise.
+    lead = cands[best].hit
+    return sorted((cands[i] for i in at), key=lambda c: (c.hit is not lead, c.hit.rank, c.start))
 
 
 def reply_opening(cands: list[Candidate], i: int) -> int:

@@ -100,6 +100,21 @@ def test_the_best_sentence_inside_an_faq_reply_is_quoted_from_the_replys_opening
     assert [c.text for c in select(model, cands, asking("審査の方法は", prose))] == ["B. 面接審査を行います。"]
 
 
+def test_the_best_sentences_passage_leads_the_answer() -> None:
+    contact = ["ご相談は、下記の知財支援センターまでお問い合わせください。", "電話:0123-45-6780"]
+    faq = ["A. はい、同一の案件につき3回まで無料です。", "4回目以降は有料です。"]
+    hits = [Hit(rank=r, score=1.0, chunk_id=f"c{r}", doc_id="d", section_path=[], text="".join(t), start=100 * r,
+                end=100 * r + len("".join(t))) for r, t in ((1, contact), (2, faq))]
+    cands = candidates(hits, {})
+    for c, score in zip(cands, (6.9, 0.0, 7.4, 7.0), strict=True):
+        c.rank_score = score
+    model = replace(ReaderModel.load(), extra_ratio=0.35, max_sentences=3)
+    # The contact sentence comes close and its passage ranks higher, yet the reply that answers is read first; each
+    # passage stays in reading order.
+    chosen = [c.text for c in select(model, cands, asking("知財相談は無料ですか", *contact, *faq))]
+    assert chosen == [*faq, contact[0]]
+
+
 def test_an_faq_question_is_the_users_only_word_for_word() -> None:
     faq, best = "Q. 個人でも申請できますか。", "本会の支援を受けるには構成員が5名以上必要です。"
     passages = (faq, best, "支援の内容", "支援の流れ")
