@@ -21,9 +21,9 @@ _ROLES = r"首相|総理(?:大臣)?|大臣|長官|知事|[一-龥]{0,5}長|大�
 _ROLES_EN = (r"prime minister|minister|president|chair(?:man|person|woman)?|governor|mayor|ceo|director|secretary|head|"
              r"manager|lecturer|speaker|instructor")
 
-# Japanese counters (a count is a number with one): 件, 人, 社 … and those of households, machines, items, places.
+# Japanese counters (a count is a number with one): 件, 人, 社 … and those of households, machines, items, places, kinds.
 _COUNTERS = (r"件|人|名|社|校|か国|カ国|ヶ国|機関|個|種類|つ|項目|回|団体|者|ページ|点|戸|台|本|枚|冊|頭|匹|軒|店舗|店|品目|"
-             r"施設|か所|カ所|ヶ所|箇所|会場|棟|基|株|口")
+             r"施設|か所|カ所|ヶ所|箇所|会場|棟|基|株|口|品種|種")
 
 # Question side: interrogatives and the nouns that ask for a value ("deadline" asks for a date).
 _ASKS: dict[str, re.Pattern[str]] = {
@@ -43,10 +43,9 @@ _ASKS: dict[str, re.Pattern[str]] = {
         r"何\s*(?:%|パーセント|割)|割合|比率|率は|\bpercentages?\b|\bpercent\b|\bproportion\b|\bratios?\b|"
         r"\bshare of\b|\bwhat share\b|\b\w+ rate\b",
         re.I),
-    "count": re.compile(
-        rf"何\s*(?:十|百|千|万|億)?\s*(?:{_COUNTERS})(?!目)|いくつ|"
-        r"人数|件数|人員|\bhow many\b|\bnumber of\b|\bheadcount\b",
-        re.I),
+    # A phone or fax "number of" the office is an address, not a count.
+    "count": re.compile(rf"何\s*(?:十|百|千|万|億)?\s*(?:{_COUNTERS})(?!目)|いくつ|人数|件数|人員|\bhow many\b|"
+                        r"(?<!phone )(?<!fax )\bnumber of\b|\bheadcount\b", re.I),
     "who": re.compile(
         r"誰|だれ|どなた|どこが|どの(?:機関|組織|省庁|官庁|団体|部署)|実施主体|担当(?:機関|部署|者)|所管|"
         r"\bwho\b|\bwhom\b|\bwhich (?:\w+ )?(?:agency|agencies|organi[sz]ations?|ministry|ministries|office|body|bodies|"
@@ -59,7 +58,8 @@ _ASKS: dict[str, re.Pattern[str]] = {
     "person": re.compile(
         rf"(?:{_ROLES})\s*(?:は|って)\s*(?:誰|だれ|どなた)(?!\s*が)|氏名|"
         r"(?:者|長|員|講師|先生|担当|代表)の?(?:お)?名前|"
-        rf"^\s*who (?:is|was|are|were) (?:the |a |an )?(?:current |present |new )?(?:[a-z]+ )?(?:{_ROLES_EN})\b|"
+        rf"^\s*who(?:'s| (?:is|was|are|were|will be|would be)) (?:the |a |an )?(?:current |present |new )?(?:[a-z]+ )?"
+        rf"(?:{_ROLES_EN})\b|"
         rf"\bname of the (?:current |present )?(?:person|official|contact|author|speaker|lecturer|{_ROLES_EN})\b",
         re.I),
     "duration": re.compile(
@@ -98,9 +98,10 @@ _STATES: dict[str, re.Pattern[str]] = {
         r"\b(?:within|before|after|prior to)\s+\d+\s+(?:business\s+|working\s+)?(?:days?|weeks?|months?|years?)\b|"
         r"\b\d+\s+(?:business\s+|working\s+)?(?:days?|weeks?|months?)\s+(?:before|after|prior)\b",
         re.I),
-    # A price of nothing is an amount too: 「参加費:無料」 answers "is there a fee".
-    "amount": re.compile(r"\d[\d,.]*\s*(?:兆|億|万|千)?\s*円|\byen\b|[$¥€£]\s*\d|\d\s*(?:ドル|dollars?|euros?)|"
-                         r"無料|無償|\bfree of charge\b|\bno charge\b|\bat no cost\b|\bis free\b", re.I),
+    # A price of nothing is an amount too: 「参加費:無料」 and 「利用者の費用負担はありません」 answer "is there a fee".
+    "amount": re.compile(r"\d[\d,.]*\s*(?:兆|億|万|千)?\s*円|\byen\b|[$¥€£]\s*\d|\d\s*(?:ドル|dollars?|euros?)|無料|無償|"
+                         r"(?:費用|料金|手数料|負担)(?:は|も)?(?:一切)?(?:かかりません|ありません|なし|無し)|\bno fees?\b|"
+                         r"\bfree of charge\b|\bno charge\b|\bat no cost\b|\bis free\b", re.I),
     "rate": re.compile(_SHARE + r"|\d+\s*分の\s*\d+", re.I),
     "count": re.compile(
         # 「2回目」「3つ目」 are ordinals: they say which one, not how many.
@@ -132,7 +133,7 @@ _STATES: dict[str, re.Pattern[str]] = {
         # Where to apply, report or ask is an office as often as a place (「農林水産省の…受付窓口に通報」).
         r"[一-龥ァ-ヴー]{1,12}(?:庁|省|機構|本部|委員会|協会|事務局|窓口|課)|"
         r"\b(?:Agency|Office|Ministry|Headquarters|Secretariat|Committee|Bureau|desk)\b", re.I),
-    "penalty": re.compile(r"罰則|罰金|懲役|制裁|処罰|\bpenalt(?:y|ies)\b|\bfines?\b|\bsanctions?\b|\bpunish", re.I),
+    "penalty": _ASKS["penalty"],  # a penalty is named the same way where it is asked and where it is stated
     "figure": re.compile(r"\d"),
 }
 
@@ -191,8 +192,7 @@ def counted(question: str) -> list[str]:
     kinds: list[str] = []
     for m in [*_COUNT_JA.finditer(q), *_COUNT_EN.finditer(q)]:
         word = m.group(1).lower()
-        kinds += [k for k, (ja, en) in _COUNTED.items()
-                  if re.fullmatch(ja, word) or re.fullmatch(en, word, re.I)]
+        kinds += [k for k, (ja, en) in _COUNTED.items() if re.fullmatch(ja, word) or re.fullmatch(en, word, re.I)]
     return list(dict.fromkeys(kinds))
 
 

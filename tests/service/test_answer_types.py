@@ -90,6 +90,13 @@ from service.answer_types import expected_types, states
         ("さいだいなんけんまで申請できる？", {"count:cases"}),
         ("セミナーはなんじから？", {"date"}),
         ("なんかいい方法ある？", set()),
+        # A phone or fax "number of" an office is an address, not a count; the number of members is one.
+        ("What is the fax number of the support office?", {"contact:fax"}),
+        ("What is the phone number of the help desk?", {"contact:phone"}),
+        ("What is the number of members?", {"count:people"}),
+        # Who will fill a role asks for a person as "who is" does.
+        ("Who will be the lecturer at the second seminar?", {"person"}),
+        ("Who's the head of the office?", {"person"}),
     ],
 )
 def test_question_types_come_from_interrogatives(question: str, types: set[str]) -> None:
@@ -157,6 +164,13 @@ def test_question_types_come_from_interrogatives(question: str, types: set[str])
         ("不正な表示は県の消費生活課へ通報できます。", "place", True),
         ("届出は特許庁の受付窓口で受け付けます。", "place", True),
         ("報告書は毎年提出します。", "place", False),
+        # Varieties and kinds are counted with their own counters.
+        ("これまでに14品種が品種登録されています。", "count", True),
+        ("対象となる経費は3種です。", "count", True),
+        # Saying that nothing is paid states a price, as 「無料」 does; a step that is not needed states none.
+        ("利用者の費用負担はありません。", "amount", True),
+        ("There is no fee for the first visit.", "amount", True),
+        ("事前の申請は不要です。", "amount", False),
     ],
 )
 def test_evidence_states_a_fact_of_the_type(text: str, kind: str, stated: bool) -> None:
