@@ -40,6 +40,8 @@ _EN_WH = re.compile(r"\b(what|which|who|whom|whose|when|where|why|how(?: many| m
 _JA_DEGREE = frozenset("くらい ぐらい 位 程度 程 の".split())
 _EN_LEAD_IN = re.compile(r"^\s*(?:(?:is|are|was|were|do|does|did|will|would|can|could|should|has|have|be|the|a|an|"
                          r"kind of|kinds of|type of|types of|exactly|specific|specifically)\s+)*")
+# "List them", "Please summarize …": the request for a list names nothing the passages must (list → 一覧).
+_EN_REQUEST = re.compile(r"(?:^|[.?!;:,]\s*)(?:please\s+|(?:can|could) you\s+)?(?:list|enumerate|summari[sz]e|outline)\b", re.I)
 _EN_STOP_AFTER = re.compile(r"\b(of|for|in|on|at|to|by|with|from|about|does|do|did|is|are|was|were|will|can|should|"
                             r"be|has|have|that|which|who)\b")
 
@@ -204,7 +206,7 @@ class QuestionTerms:
         self.nouns = {t for t in tok.nouns(question) if t not in _EN_FRAME and not interrogative_word(t)} | spelled
         # A closed-class word is no term unless written as a name: "May" the month and "US" the country.
         named = set(english_tokens(" ".join(english_names(unicodedata.normalize("NFKC", question)))))
-        self.en = {t for t in english_tokens(question) if t not in _EN_CLOSED or t in named}
+        self.en = {t for t in english_tokens(_EN_REQUEST.sub(" ", question)) if t not in _EN_CLOSED or t in named}
         self.focus = focus_terms(question)
         self.facts = {str(n) for n in numbers(question)} | {t.upper() for t in named_terms(question)}
         asked = asked_part(question)

@@ -123,6 +123,13 @@ def test_an_faq_question_is_the_users_only_word_for_word() -> None:
     assert asks_as_much(asking("個人でも申請できる？", *passages), faq, best)
 
 
+def test_a_request_for_a_list_names_nothing_the_passages_must_mention() -> None:
+    # "list" would meet 一覧 through the lexicon and send the enumeration to a 「支援メニュー一覧」 section.
+    for question in ("Please list the steps from applying to an adviser visit.", "What will be analyzed? List them."):
+        assert "list" not in asking(question, "本文").en
+    assert {"list", "step"} <= asking("What steps put me on the waiting list?", "本文").en
+
+
 def test_a_statement_between_two_chosen_sentences_of_one_passage_completes_the_quote() -> None:
     rules = ["(1)承継しない発明には支払わない。", "(2)取り下げた出願には支払わない。", "(3)社外の共同発明者には支払わない。"]
     other = "別の文書の文。"
