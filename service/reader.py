@@ -16,6 +16,7 @@ import numpy as np
 
 from core.contracts import Hit
 from core.text import split_sentences
+from retriever.offset import offset_for
 from service.answer_types import states_any
 from service.editions import version_mismatch
 from service.facts import bounded, named_terms, numbers
@@ -98,7 +99,11 @@ def featurize(lang: str, qvec: np.ndarray, cands: list[Candidate], vectors: Sent
     allv = vectors.get(texts + [t for t in ctx if t])
     dim = allv.shape[1]
     lookup = dict(zip(texts + [t for t in ctx if t], allv, strict=True))
-    sem = allv[: len(cands)] @ qvec
+    # An English question meets Japanese sentences moved by the language offset, as the retriever's sentence channel
+    # does (retriever/offset.py): the move re-orders sentences by meaning rather than by their language term.
+    offset = offset_for(embedder) if lang == "en" else None
+    q_ja = offset.toward_ja(qvec) if offset is not None else qvec
+    sem = allv[: len(cands)] @ q_ja
     avecs = answer_vectors(lang, cands, vectors, allv[: len(cands)])  # the translations' one lookup
     if lang == "en":
         with_en = [i for i, c in enumerate(cands) if c.en]
@@ -131,7 +136,7 @@ def featurize(lang: str, qvec: np.ndarray, cands: list[Candidate], vectors: Sent
         c.features = {
             "sem": float(sem[i]),
             "sem_rel": float(sem[i]) - best_sem,
-            "ctx_sem": float(v @ qvec) / norm,
+            "ctx_sem": float(v @ q_ja) / norm,
             "cov": covs[i],
             "cov_rel": covs[i] - best_cov,
             "cov_ctx": terms.coverage(ctx_ev),

@@ -272,6 +272,34 @@ def test_an_english_question_reads_the_translated_sentence_in_english() -> None:
     assert answer_vectors("ja", cands, Vectors()).tolist() == [[1.0, 0.0], [0.5, 0.5]]  # type: ignore[arg-type]
 
 
+def test_an_english_question_meets_untranslated_sentences_moved_by_the_language_offset() -> None:
+    from retriever.offset import OFFSET_PATH, offset_for
+    from service.reader import Candidate, featurize
+
+    embedder = next(iter(json.loads(OFFSET_PATH.read_text(encoding="utf-8"))))
+    offset = offset_for(embedder)
+    assert offset is not None
+    rng = np.random.default_rng(0)
+    s, q = (v / np.linalg.norm(v) for v in rng.normal(size=(2, offset.delta.shape[0])))
+    hit = Hit(chunk_id="d#1", doc_id="d", doc_title="t", section_path=[], text="未訳。", score=1.0, rank=1, start=0, end=3)
+
+    class Vectors:
+        def get(self, texts: list[str]) -> np.ndarray:
+            return np.array([s for _ in texts], dtype=np.float32)
+
+    def sem(lang: str, emb: str) -> float:
+        cand = Candidate(hit, 0, 3, "未訳。", None)
+        featurize(lang, q, [cand], Vectors(), asking("What is supported?", "未訳。"), None, emb)  # type: ignore[arg-type]
+        return cand.features["sem"]
+
+    # As the retriever's sentence channel does (retriever/offset.py); a Japanese question, or an embedder without an
+    # offset, compares the question as it is.
+    assert sem("en", embedder) == pytest.approx(float(s @ offset.toward_ja(q)), abs=1e-5)
+    assert sem("ja", embedder) == pytest.approx(float(s @ q), abs=1e-5)
+    assert sem("en", "another-embedder") == pytest.approx(float(s @ q), abs=1e-5)
+    assert abs(float(s @ offset.toward_ja(q)) - float(s @ q)) > 1e-3
+
+
 def test_another_edition_is_refused_however_likely_the_pool_model_finds_an_answer() -> None:
     from service.reader import decide
 
