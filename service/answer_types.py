@@ -41,8 +41,7 @@ _ASKS: dict[str, re.Pattern[str]] = {
         re.I),
     "rate": re.compile(
         r"何\s*(?:%|パーセント|割)|割合|比率|率は|\bpercentages?\b|\bpercent\b|\bproportion\b|\bratios?\b|"
-        r"\bshare of\b|\bwhat share\b|\b\w+ rate\b",
-        re.I),
+        r"\bshare of\b|\bwhat share\b|\b\w+ rate\b", re.I),
     # A phone or fax "number of" the office is an address, not a count.
     "count": re.compile(rf"何\s*(?:十|百|千|万|億)?\s*(?:{_COUNTERS})(?!目)|いくつ|人数|件数|人員|\bhow many\b|"
                         r"(?<!phone )(?<!fax )\bnumber of\b|\bheadcount\b", re.I),
@@ -63,12 +62,12 @@ _ASKS: dict[str, re.Pattern[str]] = {
         rf"\bname of the (?:current |present )?(?:person|official|contact|author|speaker|lecturer|{_ROLES_EN})\b",
         re.I),
     "duration": re.compile(
-        r"何年間|何か月|何ヶ月|何カ月|何日間|何週間|何時間|何日以内|何営業日|何分|どのくらいの期間|期間は|\bhow long\b|"
-        r"\bhow many (?:business |working )?(?:years|months|weeks|days|hours|minutes)\b",
-        re.I),
+        # 「何日もらえる」「何日くらいで」 count days, as 何日間 does; 「何日に」「何日まで」 ask for a date.
+        r"何年間|何か月|何ヶ月|何カ月|何日(?:間|以内|分|くらい|ぐらい|ほど|程度|で(?!す|しょ)|も|もら|取|休|かか)|何週間|何時間|何営業日|何分|どのくらいの期間|"
+        r"期間は|\bhow long\b|\bhow many (?:business |working )?(?:years|months|weeks|days|hours|minutes)\b", re.I),
     "contact": re.compile(
-        r"電話番号|連絡先|問い?合わせ先|問合せ先|メールアドレス|窓口|FAX|ファクス|ファックス|\bfax\b|"
-        r"\bphone\b|\btelephone\b|\be-?mail\b|\bcontact\b|\burl\b|\bwebsite\b|\bweb ?page\b|"
+        r"電話番号|内線|連絡先|問い?合わせ先|問合せ先|メールアドレス|窓口|FAX|ファクス|ファックス|\bfax\b|"
+        r"\bphone\b|\btelephone\b|\bextension (?:number|no)\b|\be-?mail\b|\bcontact\b|\burl\b|\bwebsite\b|\bweb ?page\b|"
         r"URL|ウェブサイト|ホームページ|サイトのアドレス|"
         # Where to send or ask is answered by a desk or an address, not a place.
         r"どこに(?:問い?合わせ|相談|連絡|送|申し込)|"
@@ -78,7 +77,8 @@ _ASKS: dict[str, re.Pattern[str]] = {
     "figure": re.compile(r"数値|数字|\bfigures?\b|\bnumbers?\b(?! of)", re.I),
     "place": re.compile(r"どこで|どこに|どこへ|どこの国|どの国|場所|所在地|住所|\bwhere\b|"
                         r"\bwhich (?:countr(?:y|ies)|cit(?:y|ies)|regions?|prefectures?)\b", re.I),
-    "penalty": re.compile(r"罰則|罰金|懲役|制裁|処罰|\bpenalt(?:y|ies)\b|\bfines?\b|\bsanctions?\b|\bpunish", re.I),
+    # Any 罰 (罰則, 罰金, 処罰, 「どういう罰」) and discipline at work (懲戒処分: けん責, 減給) are penalties.
+    "penalty": re.compile(r"罰[則金]?|懲役|懲戒(?:処分)?|制裁|\bpenalt|\bfines?\b|\bsanction|\bpunish|\bdisciplin", re.I),
 }
 
 # Evidence side: how each kind of fact is written.
@@ -164,7 +164,7 @@ for _kind, (_ja, _en) in _COUNTED.items():
 # Which channel a question asking for a number or an address wants: an e-mail address does not answer 「電話番号は」, nor
 # a phone number "fax number". "Can I reach them by phone?" asks about contact in general.
 _CHANNELS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
-    "phone": (re.compile(r"電話番号|\b(?:tele)?phone (?:number|no)\b", re.I),
+    "phone": (re.compile(r"電話番号|内線|\b(?:tele)?phone (?:number|no|extension)\b|\bextension (?:number|no)\b", re.I),
               re.compile(r"(?<![\d-])\(?0\d{1,4}\)?[-‐ ]\d{1,4}[-‐ ]\d{3,4}(?![\d-])|\+\d{1,3}[- ]\d")),
     "fax": (re.compile(r"(?:FAX|ファクス|ファックス)\s*番号|\bfax (?:number|no)\b", re.I),
             re.compile(r"(?:FAX|ファクス|ファックス)\s*(?:番号)?\s*[:：]?\s*\(?\d", re.I)),
@@ -262,7 +262,7 @@ def expected_types(question: str) -> set[str]:
                 break
             kinds = _KINDS_BEFORE.search(before) or (
                 name == "amount" and m.group().lower().endswith("s") and _PLURAL_KINDS.search(before))
-            if not topic and not kinds:
+            if not topic and (not kinds or name == "penalty"):  # the kind of penalty is the penalty
                 found.add(name)
                 break
     # "how long" and "how many years" ask for a span of time, not the date the span ends.

@@ -93,10 +93,22 @@ from service.answer_types import expected_types, states
         # A phone or fax "number of" an office is an address, not a count; the number of members is one.
         ("What is the fax number of the support office?", {"contact:fax"}),
         ("What is the phone number of the help desk?", {"contact:phone"}),
+        # An extension is a phone number.
+        ("Could you tell me the extension number for the IP division?", {"contact:phone"}),
+        ("知財部の内線番号は？", {"contact:phone"}),
         ("What is the number of members?", {"count:people"}),
         # Who will fill a role asks for a person as "who is" does.
         ("Who will be the lecturer at the second seminar?", {"person"}),
         ("Who's the head of the office?", {"person"}),
+        # 何日 counts days before a verb or a degree (「何日もらえる」「何日くらいで」), and asks for a date before に or です.
+        ("有給休暇は入社1年目で何日もらえますか。", {"duration"}),
+        ("補助金は何日くらいで振り込まれますか？", {"duration"}),
+        ("セミナーは何月何日ですか", {"date"}),
+        ("締切は何日でしょうか", {"date"}),
+        # The kind of penalty is the penalty; a penalty as the topic asks what the text says.
+        ("決まりを破った社員は、どういう罰を受けるおそれがある？", {"penalty"}),
+        ("What kind of penalty applies?", {"penalty"}),
+        ("罰則について計画は何と言っていますか", set()),
     ],
 )
 def test_question_types_come_from_interrogatives(question: str, types: set[str]) -> None:
@@ -164,6 +176,8 @@ def test_question_types_come_from_interrogatives(question: str, types: set[str])
         ("不正な表示は県の消費生活課へ通報できます。", "place", True),
         ("届出は特許庁の受付窓口で受け付けます。", "place", True),
         ("報告書は毎年提出します。", "place", False),
+        # Discipline at work is a penalty.
+        ("違反者には、けん責、減給その他の懲戒処分を行う。", "penalty", True),
         # Varieties and kinds are counted with their own counters.
         ("これまでに14品種が品種登録されています。", "count", True),
         ("対象となる経費は3種です。", "count", True),
