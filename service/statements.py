@@ -10,7 +10,9 @@ import re
 
 _STATEMENT_END = re.compile(r"[。．！!][」』）)\]]*\s*$|[.!]\s*$")
 _FIELD = re.compile(r"^[^:：。?？]{1,15}[:：]\s*\S")
-_LIST_ITEM = re.compile(r"^\s*(?:[-*+]\s*|[・●○◆■◇□▪|]|\(?\d{1,2}[).]\s|[①-⑳]|[(（][一二三四五六七八九十\d]+[)）])")
+# A statute's items are numbered in kanji and spaced (「一　AGPL-3.0のOSSを…組み込むこと」: the 号 of an article).
+_LIST_ITEM = re.compile(r"^\s*(?:[-*+]\s*|[・●○◆■◇□▪|]|\(?\d{1,2}[).]\s|[①-⑳]|[(（][一二三四五六七八九十\d]+[)）]|"
+                        r"[一二三四五六七八九十]{1,3}\s)")
 _LINK = re.compile(r"https?://|[\w.+-]+@[\w-]+\.")
 
 

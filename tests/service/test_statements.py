@@ -45,6 +45,11 @@ def test_is_statement(text: str, statement: bool) -> None:
     (SENTENCE, False),
     ("| 退職者による持ち出し | 98件 |", True),
     ("|---|---|", False),
+    # A statute's items (号) are numbered in kanji and spaced; 「一つ」「一方」 open prose.
+    ("一 AGPL-3.0のOSSを、委員会の承認を得ずにSaaS型サービスに組み込むこと", True),
+    ("十二 その他委員会が定める行為", True),
+    ("一つの出願に最大100意匠まで含めることができます。", False),
+    ("一方、生産者団体の名称の変更は届出で足ります。", False),
 ])
 def test_is_item(text: str, item: bool) -> None:
     assert is_item(text) is item
