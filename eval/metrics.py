@@ -20,7 +20,7 @@ from retriever.tokenize import get_tokenizer
 from service.facts import named_terms, numbers
 from service.verifier import Similarity, parse_claims, supports
 
-_MARKER = re.compile(r"\[\d+\]")
+_MARKER = re.compile(r"\[(\d+)\]")
 _URL = re.compile(r"<?https?://[^\s>]+>?")
 # Names and section titles an English answer may legitimately give in Japanese are in double quotes; 「」 is how the
 # service quotes the Japanese source itself, which an English reader cannot read, so that stays counted.
@@ -245,13 +245,10 @@ def useful_citations(
     return out
 
 
-_FIRST_MARKER = re.compile(r"\[(\d+)\]")
-
-
 def lead_citation(gold_quotes: Sequence[str], answer: str, citations: Sequence[Citation]) -> float:
     """1 when the passage the answer cites first covers a gold quote: staff read an answer from its top, so the
     sentence that leads should be the one that answers (citation recall counts a right passage wherever it stands)."""
-    m = _FIRST_MARKER.search(answer)
+    m = _MARKER.search(answer)
     first = next((c for c in citations if m and c.n == int(m.group(1))), None)
     return 1.0 if first is not None and any(covers(first, q) for q in gold_quotes) else 0.0
 

@@ -18,7 +18,8 @@ _EN_WORDS = {w: i for i, w in enumerate(
 _MONTHS = {m: i for i, m in enumerate(
     "january february march april may june july august september october november december".split(), 1)}
 
-_NUM = re.compile(r"(\d+(?:,\d{3})*(?:\.\d+)?)\s*(兆|億|万|千)?(割|%|パーセント)?")
+_NUMBER = r"(\d+(?:,\d{3})*(?:\.\d+)?)\s*(兆|億|万|千)?"  # a figure and its Japanese unit
+_NUM = re.compile(_NUMBER + r"(割|%|パーセント)?")
 _EN_NUM = re.compile(
     r"\b(\d+(?:,\d{3})*(?:\.\d+)?|" + "|".join(_EN_WORDS) + r")\b(?:\s*(trillion|billion|million|thousand))?(\s*%| percent)?",
     re.I,
@@ -95,7 +96,6 @@ def asked_figures(question: str) -> frozenset[Decimal]:
 
 # A stated bound (「20人以下」, 「300万円未満」, "up to 20 employees", "50 or more"): the figures it admits. Bounds of
 # time (「2030年まで」, 「5年以内」) are left out: a year the question names is the edition check's business.
-_NUMBER = r"(\d+(?:,\d{3})*(?:\.\d+)?)\s*(兆|億|万|千)?"
 _EN_SPAN = r"(?:years?|months?|days?)\b"
 _BOUND_JA = re.compile(_NUMBER + r"\s*([^\d\s、。,()（）]{0,4}?)\s*(以下|以内|未満|まで|以上|超|を超え)")
 _BOUND_EN = re.compile(r"\b(up to|at most|no more than|fewer than|less than|under|below|at least|more than|over|above)\s+"
