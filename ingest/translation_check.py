@@ -22,7 +22,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Literal
 
-from core.text import canon, split_sentences
+from core.text import canon, split_sentences, western_years
 from ingest.loaders import is_pdf, load_document
 from ingest.normalize import normalize
 from ingest.sections import detect_sections
@@ -128,21 +128,10 @@ def _join_terms(text: str, terms: list[_Term], compound: bool) -> list[Decimal]:
     return [t.value for t in out]
 
 
-# Era years are compared as Western years, since that is how an English rendering usually states them.
-_ERA_BASE = {"令和": 2018, "平成": 1988, "昭和": 1925, "reiwa": 2018, "heisei": 1988, "showa": 1925}
-_JA_ERA = re.compile(r"(令和|平成|昭和)(元|\d+)(?=年)")
-_EN_ERA = re.compile(r"\b(Reiwa|Heisei|Showa)\s+(\d+)\b", re.IGNORECASE)
-
-
-def _western_year(m: re.Match[str]) -> str:
-    n = 1 if m.group(2) == "元" else int(m.group(2))
-    return str(_ERA_BASE[m.group(1).lower()] + n)
-
-
 def extract_quantities_ja(text: str) -> list[Decimal]:
     """Quantities stated in a Japanese sentence, in order (see the module docstring)."""
     text = _strip_non_quantities(unicodedata.normalize("NFKC", text))
-    text = _JA_ERA.sub(_western_year, text)
+    text = western_years(text)  # an English rendering usually states era years as Western years
     terms: list[_Term] = []
     for m in _JA_QUANTITY.finditer(text):
         raw = m.group("num")
@@ -212,7 +201,7 @@ def extract_quantities_en(text: str) -> list[Decimal]:
     """Quantities stated in an English sentence, in order (see the module docstring)."""
     text = _strip_non_quantities(unicodedata.normalize("NFKC", text))
     text = _THIRD_PARTY.sub(" ", text)
-    text = _EN_ERA.sub(_western_year, text)
+    text = western_years(text)
     terms: list[_Term] = []
     for m in _EN_QUANTITY.finditer(text):
         one = Decimal(1)

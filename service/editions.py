@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from core.text import western_years
 from retriever.tokenize import EN_STOPWORDS
 
 # An edition is a name directly followed by its number (知的財産推進計画2023, "Program 2025"), not a quantity (500万円,
@@ -29,19 +30,12 @@ def _editions(text: str) -> list[tuple[str, str]]:
     return named + _ERA.findall(text)
 
 
-# A fiscal year, in any of its spellings: 2025年度, 令和7年度, FY2025, "fiscal 2025", "fiscal year 2025".
-_FISCAL = re.compile(r"(\d{4})\s?年度|(令和|平成)\s?(\d{1,2}|元)\s?年度|\bFY\s?(\d{4})\b|\bfiscal (?:year )?(\d{4})\b", re.I)
-_ERA_START = {"令和": 2018, "平成": 1988}
+# A fiscal year, in any of its spellings: 2025年度, 令和7年度 (as its Western year), FY2025, "fiscal (year) 2025".
+_FISCAL = re.compile(r"(\d{4})\s?年度|\bFY\s?(\d{4})\b|\bfiscal (?:year )?(\d{4})\b", re.I)
 
 
 def fiscal_years(text: str) -> set[int]:
-    years: set[int] = set()
-    for western, era, era_year, fy, fiscal in _FISCAL.findall(text):
-        if era:
-            years.add(_ERA_START[era] + (1 if era_year == "元" else int(era_year)))
-        else:
-            years.add(int(western or fy or fiscal))
-    return years
+    return {int(next(y for y in m if y)) for m in _FISCAL.findall(western_years(unicodedata.normalize("NFKC", text)))}
 
 
 def version_mismatch(question: str, evidence: str) -> bool:

@@ -10,6 +10,8 @@ import unicodedata
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
+from core.text import western_years
+
 _JA_UNITS = {"兆": Decimal(10) ** 12, "億": Decimal(10) ** 8, "万": Decimal(10) ** 4, "千": Decimal(1000)}
 _EN_UNITS = {"trillion": Decimal(10) ** 12, "billion": Decimal(10) ** 9, "million": Decimal(10) ** 6,
              "thousand": Decimal(1000)}
@@ -81,7 +83,14 @@ def numbers_en(text: str) -> set[Decimal]:
 # Cached: the reader and the verifier ask again and again about the same index sentences, for every question.
 @lru_cache(maxsize=4096)
 def numbers(text: str) -> frozenset[Decimal]:
-    return frozenset(numbers_ja(text) | numbers_en(text))
+    """Every figure ``text`` states; an era year also as its Western year (令和6年度 states 6 and 2024), since a question
+    or an answer may write either."""
+    found = numbers_ja(text) | numbers_en(text)
+    t = unicodedata.normalize("NFKC", text)
+    western = western_years(t)
+    if western != t:
+        found |= numbers_ja(western) | numbers_en(western)
+    return frozenset(found)
 
 
 # A condition the asker sets (「5000個作る場合の料金は」, 「10件出したら」, "if we print 20,000 copies"): its figures are

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from core.text import canon, detect_lang, split_sentences
+import pytest
+
+from core.text import canon, detect_lang, split_sentences, western_years
 
 
 def test_sentences_split_at_japanese_and_english_ends_with_exact_offsets() -> None:
@@ -62,3 +64,17 @@ def test_language_is_japanese_from_a_tenth_of_japanese_characters() -> None:
 
 def test_quote_key_ignores_width_emphasis_and_whitespace() -> None:
     assert canon("**ＩＰＡＳ** は\n支援") == canon("IPASは支援")
+
+
+@pytest.mark.parametrize(("text", "western"), [
+    ("県は令和6年度、補助金を交付しました。", "県は2024年度、補助金を交付しました。"),
+    ("令和元年5月に施行", "2019年5月に施行"),
+    ("平成31年4月", "2019年4月"),
+    ("昭和64年", "1989年"),
+    ("R7年4月1日から受付", "2025年4月1日から受付"),
+    ("In Reiwa 6 the desk opened.", "In 2024 the desk opened."),
+    # Not era years: no era, or no year after it.
+    ("R&Dの第6年次計画、H2O、令和の時代", "R&Dの第6年次計画、H2O、令和の時代"),
+])
+def test_an_era_year_is_written_as_its_western_year(text: str, western: str) -> None:
+    assert western_years(text) == western

@@ -23,3 +23,12 @@ def test_a_fiscal_year_in_any_spelling_the_passages_do_not_report() -> None:
     assert version_mismatch("2025年度の相談件数は何件でしたか", "2024年度の相談件数は1,136件であり")
     assert version_mismatch("How many consultations did the desk handle in FY2025?", "2024年度の相談件数は1,136件")
     assert not version_mismatch("How many consultations in FY2024?", "2024年度の相談件数は1,136件")
+
+
+def test_an_era_year_and_its_western_year_are_one_fiscal_year() -> None:
+    assert fiscal_years("令和元年度、R6年度、平成30年度") == {2018, 2019, 2024}
+    passage = "県は令和6年度、出願支援補助金を5団体に交付しました。"
+    assert not version_mismatch("2024年度に補助金を受けたのは何団体ですか", passage)
+    assert not version_mismatch("How many groups got the subsidy in fiscal 2024?", passage)
+    assert version_mismatch("2025年度に補助金を受けたのは何団体ですか", passage)
+

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from service.facts import bounded
+from service.facts import asked_figures, bounded, numbers
 
 
 @pytest.mark.parametrize(("text", "figures", "admitted"), [
@@ -30,3 +30,11 @@ def test_a_band_the_question_names_and_a_year_are_checked_as_written() -> None:
     assert bounded(text, {Decimal(301)}, "従業員301人以上の企業では何%ですか？") == set()
     assert bounded(text, {Decimal(2016)}, "What was the response rate of the 2016 survey?") == set()
     assert bounded(text, {Decimal(150)}, "従業員150人の会社では？") == {Decimal(150)}
+
+
+def test_an_era_year_states_its_western_year_too() -> None:
+    # A question asks about 2024年度 or "fiscal 2024" of a text that writes 令和6年度: the same year, not a missing figure.
+    assert {Decimal(2024), Decimal(6), Decimal(5)} <= numbers("県は令和6年度、出願支援補助金を5団体に交付しました。")
+    assert Decimal(2024) in asked_figures("令和6年度に補助金を受けたのは何団体ですか？")
+    assert Decimal(2025) in numbers("R7年4月1日から受付を開始します。")
+    assert numbers("第6条") == {Decimal(6)}

@@ -528,3 +528,15 @@ def test_a_figure_inside_a_stated_bound_is_not_missing() -> None:
 
     assert missing("従業員15人の会社の補助率は？") == 0.0  # 15 is one of 「20人以下」
     assert missing("従業員30人の会社の補助率は？") == 1.0
+
+
+def test_a_western_year_is_found_as_the_era_year_the_passage_writes() -> None:
+    text = "県は令和6年度、出願支援補助金を5団体に交付しました。"
+    hit = Hit(rank=1, score=1.0, chunk_id="c", doc_id="d", section_path=["はじめに"], text=text, start=0, end=len(text))
+    cands = candidates([hit], {})
+    for question in ("2024年度に出願支援補助金を受けたのは何団体ですか？", "2025年度に出願支援補助金を受けたのは何団体ですか？"):
+        feats = pool_features(cands, [hit], "ja", 0.8, [0.8], asking(question, text))
+        other_year = "2025" in question
+        assert (feats["numbers_missing"], feats["names_missing"], feats["edition_mismatch"]) == (
+            (1.0, 1.0, 1.0) if other_year else (0.0, 0.0, 0.0)), question
+
