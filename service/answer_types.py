@@ -144,6 +144,7 @@ _COUNTED: dict[str, tuple[str, str]] = {
     "people": ("人|名", r"people|persons?|members?|staff|employees|workers|experts|lawyers|attorneys|researchers|"
                         r"students|participants|attendees|applicants|inventors|respondents|officials"),
     "companies": ("社", r"compan(?:y|ies)|firms?|businesses|enterprises|startups|corporations"),
+    "organizations": ("団体|機関", r"organi[sz]ations|institutions|associations|cooperatives"),
     "cases": ("件", r"cases|applications|filings|patents|consultations|projects|requests|incidents|leaks|submissions|"
                     r"inventions|disclosures"),
     "times": ("回", r"times|sessions|visits|rounds|consultations"),
@@ -154,8 +155,10 @@ _COUNT_JA = re.compile(r"何\s*(?:十|百|千|万|億)?\s*(" + "|".join(ja for j
 _COUNT_EN = re.compile(r"\b(?:how many|number of)\s+(?:[a-z-]+\s+){0,2}?(" +
                        "|".join(en for _, en in _COUNTED.values()) + r")\b", re.I)
 for _kind, (_ja, _en) in _COUNTED.items():
-    # A proportion answers "how many people/companies" (「3割の企業」), not "how many cases".
+    # A proportion answers "how many people/companies" (「3割の企業」), not "how many cases"; administrative Japanese
+    # counts businesses and bodies (applicants) with 者 too: 「利用者は38者」, 「1者あたり」.
     share = "|" + _SHARE if _kind in ("people", "companies") else ""
+    _ja += "|者" if _kind in ("companies", "organizations") else ""
     _STATES[f"count:{_kind}"] = re.compile(
         rf"\d[\d,.]*\s*(?:十|百|千|万|億)?\s*(?:{_ja})(?!目)|[一二三四五六七八九十]+\s*(?:{_ja})(?!目)|"
         rf"\b\d[\d,]*\s+(?:[a-z-]+\s+)?(?:{_en})\b|\b(?:two|three|four|five|six|seven|eight|nine|ten|twelve)\s+(?:{_en})\b"
@@ -265,13 +268,10 @@ def expected_types(question: str) -> set[str]:
             if not topic and (not kinds or name == "penalty"):  # the kind of penalty is the penalty
                 found.add(name)
                 break
-    # "how long" and "how many years" ask for a span of time, not the date the span ends.
-    if "duration" in found:
-        found.discard("date")
-    if "person" in found:
-        found.discard("who")
-    if "contact" in found:
-        found.discard("place")
+    # A narrower type replaces the one it refines ("how long" asks for a span of time, not the date the span ends).
+    for narrow, broad in (("duration", "date"), ("person", "who"), ("contact", "place")):
+        if narrow in found:
+            found.discard(broad)
     if "figure" in found and found - {"figure"}:
         found.discard("figure")
     # "How much did consultations grow?" asks for a change, which any figure states (16%, 356 → 412), not a price.

@@ -17,6 +17,9 @@ from service.answer_types import expected_types, states
         # A count of something named wants that thing's counter; one not named takes any count.
         ("発明評価委員会の委員は何人ですか？", {"count:people"}),
         ("How many patents does the university hold?", {"count:cases"}),
+        ("How many organizations received the subsidy in fiscal 2024?", {"count:organizations"}),
+        ("何団体が登録しましたか", {"count:organizations"}),
+        ("How many businesses used the program?", {"count:companies"}),
         ("How many free consultations can we get a year?", {"count:cases", "count:times"}),
         ("How many are there?", {"count"}),
         ("生産者は何戸ですか", {"count"}),  # any Japanese counter: households, machines, venues …
@@ -153,6 +156,11 @@ def test_question_types_come_from_interrogatives(question: str, types: set[str])
         ("委員は7名です。", "count:people", True),
         ("回答企業の31.6%が特定している。", "count:companies", True),  # a proportion of companies
         ("回答企業の31.6%が特定している。", "count:cases", False),
+        # Businesses and bodies are counted with 者 as well; organisations with 団体 or 機関, not with 人.
+        ("令和6年度の利用者は38者でした。", "count:companies", True),
+        ("県は5団体に交付しました。", "count:organizations", True),
+        ("12機関が参加した。", "count:organizations", True),
+        ("委員は7名です。", "count:organizations", False),
         ("年3回まで無料です。", "count:times", True),
         ("必要に応じて、2回目以降の相談を予約する。", "count", False),  # an ordinal: which one, not how many
         ("3つ目は標準である。", "count", False),
