@@ -30,6 +30,9 @@ SENTENCE = "特許庁はIPASの利便性の向上を通して、スタートア�
     ("Can a founder apply before incorporating?", False),
     ("発行日：2025年11月28日", True),  # a field's value answers 「発行日はいつ」
     ("受付時間: 平日9時から17時まで", True),
+    # A contact line answers 「問い合わせ先は」 however long the office's name before its number.
+    ("かえで市 産業振興課 創業支援係　電話：0299-55-0123（平日8時30分～17時15分）", True),
+    ("令和7年度 2025-04-01 改定", False),  # a date is no phone number
     ("|---|---|---|", False),  # a Markdown table's rule row says nothing
     ("| :--- | ---: |", False),
 ])
