@@ -44,7 +44,7 @@ _ASKS: dict[str, re.Pattern[str]] = {
         r"\bshare of\b|\bwhat share\b|\b\w+ rate\b", re.I),
     # A phone or fax "number of" the office is an address, not a count.
     "count": re.compile(rf"何\s*(?:十|百|千|万|億)?\s*(?:{_COUNTERS})(?!目)|いくつ|人数|件数|人員|\bhow many\b|"
-                        r"(?<!phone )(?<!fax )\bnumber of\b|\bheadcount\b", re.I),
+                        r"(?<!phone )(?<!fax )(?<!extension )\bnumber of\b|\bheadcount\b", re.I),
     "who": re.compile(
         r"誰|だれ|どなた|どこが|どの(?:機関|組織|省庁|官庁|団体|部署)|実施主体|担当(?:機関|部署|者)|所管|"
         r"\bwho\b|\bwhom\b|\bwhich (?:\w+ )?(?:agency|agencies|organi[sz]ations?|ministry|ministries|office|body|bodies|"
@@ -83,6 +83,7 @@ _ASKS: dict[str, re.Pattern[str]] = {
 
 # Evidence side: how each kind of fact is written.
 _EMAIL = r"[\w.+-]+@[\w-]+\.[\w.]+"
+_PHONE = r"(?<![\d-])\(?0\d{1,4}\)?[-‐ ]\d{1,4}[-‐ ]\d{3,4}(?![\d-])|\+\d{1,3}[- ]\d|内線\s*[:：]?\s*\d|\bext(?:ension|\.)\s*\d"
 _SHARE = r"\d[\d.]*\s*(?:%|パーセント|割)|半分|半数|\bhalf\b|\bpercent\b"
 # A span counted to or from an event (「60日前まで」, 「30日以内」): a deadline as much as a duration.
 _SPAN_UNIT = r"(?:営業日|日|週間?|か月|ヶ月|カ月|年)"
@@ -126,7 +127,7 @@ _STATES: dict[str, re.Pattern[str]] = {
         rf"(?:最長|最大|最短|最低|約|通算)\s*\d+\s*{_SPAN_UNIT}|(?<![\d和成])\d{{1,2}}\s*(?:年|か月|ヶ月|カ月)(?!\s*[度\d月目])",
         re.I),
     "contact": re.compile(
-        rf"\d{{2,4}}-\d{{2,4}}-\d{{3,4}}|{_EMAIL}|https?://\S+|電話|TEL|窓口|相談室|問い?合わせ", re.I),
+        rf"\d{{2,4}}-\d{{2,4}}-\d{{3,4}}|{_EMAIL}|https?://\S+|電話|TEL|窓口|相談室|問い?合わせ|{_PHONE}", re.I),
     "place": re.compile(
         r"[一-龥ァ-ヴー]{1,8}(?:都|道|府|県|市|区|町|村|国|地域|会場|ビル|階|センター|事務所|会館|会議室|ホール)|"
         r"[ぁ-ん]{2,5}(?:市|町|村)|\d+\s*階|\b(?:in|at) [A-Z][a-z]+|"
@@ -165,10 +166,11 @@ for _kind, (_ja, _en) in _COUNTED.items():
         + share, re.I)
 
 # Which channel a question asking for a number or an address wants: an e-mail address does not answer 「電話番号は」, nor
-# a phone number "fax number". "Can I reach them by phone?" asks about contact in general.
+# a phone number "fax number"; an extension (「内線2450」) is a phone number. "Can I reach them by phone?" asks about
+# contact in general.
 _CHANNELS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
     "phone": (re.compile(r"電話番号|内線|\b(?:tele)?phone (?:number|no|extension)\b|\bextension (?:number|no)\b", re.I),
-              re.compile(r"(?<![\d-])\(?0\d{1,4}\)?[-‐ ]\d{1,4}[-‐ ]\d{3,4}(?![\d-])|\+\d{1,3}[- ]\d")),
+              re.compile(_PHONE, re.I)),
     "fax": (re.compile(r"(?:FAX|ファクス|ファックス)\s*番号|\bfax (?:number|no)\b", re.I),
             re.compile(r"(?:FAX|ファクス|ファックス)\s*(?:番号)?\s*[:：]?\s*\(?\d", re.I)),
     "email": (re.compile(r"メールアドレス|\be-?mail address\b", re.I), re.compile(_EMAIL)),
@@ -184,9 +186,7 @@ TYPES: tuple[str, ...] = tuple(_ASKS)
 def kind_name(kind: str) -> str:
     """An answer type as staff read it in the notes: "count of people", "fax number", "e-mail address"."""
     base, _, detail = kind.partition(":")
-    if not detail:
-        return base
-    return _CHANNEL_NAMES[detail] if base == "contact" else f"{base} of {detail}"
+    return base if not detail else _CHANNEL_NAMES[detail] if base == "contact" else f"{base} of {detail}"
 
 
 def counted(question: str) -> list[str]:

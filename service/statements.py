@@ -13,9 +13,9 @@ _FIELD = re.compile(r"^[^:：。?？]{1,15}[:：]\s*\S")
 # A statute's items are numbered in kanji and spaced (「一　AGPL-3.0のOSSを…組み込むこと」: the 号 of an article).
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+]\s*|[・●○◆■◇□▪|]|\(?\d{1,2}[).]\s|[①-⑳]|[(（][一二三四五六七八九十\d]+[)）]|"
                         r"[一二三四五六七八九十]{1,3}\s)")
-# A web or mail address, or a phone number (「産業振興課 創業支援係　電話：0299-55-0123」: a contact line is an answer
-# however long the office's name before it).
-_LINK = re.compile(r"https?://|[\w.+-]+@[\w-]+\.|(?<![\d-])0\d{1,4}-\d{1,4}-\d{3,4}(?![\d-])")
+# A web or mail address, a phone number or an extension (「産業振興課 創業支援係　電話：0299-55-0123」, 「法務部 知財
+# グループ（内線2450）」: a contact line is an answer however long the office's name before it).
+_LINK = re.compile(r"https?://|[\w.+-]+@[\w-]+\.|(?<![\d-])0\d{1,4}-\d{1,4}-\d{3,4}(?![\d-])|内線\s*[:：]?\s*\d")
 
 
 # A Markdown table's rule row (「|---|---|」) or a line of bullets says nothing: no letter, kana, kanji or digit.

@@ -20,6 +20,7 @@ from service.answer_types import expected_types, states
         ("How many organizations received the subsidy in fiscal 2024?", {"count:organizations"}),
         ("何団体が登録しましたか", {"count:organizations"}),
         ("How many businesses used the program?", {"count:companies"}),
+        ("What's the extension number of the legal department?", {"contact:phone"}),  # no count
         ("How many free consultations can we get a year?", {"count:cases", "count:times"}),
         ("How many are there?", {"count"}),
         ("生産者は何戸ですか", {"count"}),  # any Japanese counter: households, machines, venues …
@@ -174,6 +175,11 @@ def test_question_types_come_from_interrogatives(question: str, types: set[str])
         ("メール:startup@hokushin-u.example.jp", "contact:phone", False),
         ("電話でご相談ください。", "contact:phone", False),
         ("FAX:045-555-0279", "contact:fax", True),
+        # An extension is a phone number: 「内線は」 and "extension number" are answered by it.
+        ("法務部 知財グループ（内線2450）", "contact:phone", True),
+        ("法務部 知財グループ（内線2450）", "contact", True),
+        ("Legal department (ext. 2450)", "contact:phone", True),
+        ("内線でご連絡ください。", "contact:phone", False),
         ("メール:startup@hokushin-u.example.jp", "contact:email", True),
         ("登録弁護士・弁理士12名が交代で対応する。", "who", True),
         # A class of people answers "who" as an organisation does; a count of people does not.

@@ -32,7 +32,9 @@ SENTENCE = "特許庁はIPASの利便性の向上を通して、スタートア�
     ("受付時間: 平日9時から17時まで", True),
     # A contact line answers 「問い合わせ先は」 however long the office's name before its number.
     ("かえで市 産業振興課 創業支援係　電話：0299-55-0123（平日8時30分～17時15分）", True),
+    ("法務部 知財グループ（内線2450）", True),
     ("令和7年度 2025-04-01 改定", False),  # a date is no phone number
+    ("内線でのお問い合わせ", False),
     ("|---|---|---|", False),  # a Markdown table's rule row says nothing
     ("| :--- | ---: |", False),
 ])
