@@ -135,7 +135,7 @@ _STATES: dict[str, re.Pattern[str]] = {
         r"[一-龥ァ-ヴー]{1,12}(?:庁|省|機構|本部|委員会|協会|事務局|窓口|課)|"
         r"\b(?:Agency|Office|Ministry|Headquarters|Secretariat|Committee|Bureau|desk)\b", re.I),
     "penalty": _ASKS["penalty"],  # a penalty is named the same way where it is asked and where it is stated
-    "figure": re.compile(r"\d"),
+    "figure": re.compile(r"\d|\b(?:half|halved|thirds?|quarters?)\b|半額|半分|半減", re.I),  # a reduction by half is a figure
 }
 
 # What a count counts: the counters a Japanese text writes after the number and the English nouns that ask for them
@@ -244,7 +244,7 @@ ELIGIBILITY = re.compile(
 
 
 _CHANGE = re.compile(r"\bhow much (?:[\w-]+ ){0,5}?(?:grow|grew|grown|increase[ds]?|rise|rose|risen|fall|fell|fallen|"
-                     r"drop(?:ped)?|decline[ds]?|decrease[ds]?|change[ds]?)\b", re.I)
+                     r"drop(?:ped)?|decline[ds]?|decrease[ds]?|change[ds]?|reduced?|cut|lowered|discounted)\b", re.I)
 
 
 def expected_types(question: str) -> set[str]:
@@ -254,11 +254,13 @@ def expected_types(question: str) -> set[str]:
     and "what does the plan say about the budget" ask what the text says, 「割合は何%ですか」 asks for a rate."""
     q = spelled_interrogatives(_nfkc(question))
     found: set[str] = set()
+    # Who may apply is asked of the conditions: the nouns around it name the scheme ("Who can apply for fee relief?").
+    eligibility = bool(ELIGIBILITY.search(q))
     for name, pat in _ASKS.items():
         for m in pat.finditer(q):
             before = q[: m.start()]
-            topic = _TOPIC_AFTER.match(q, m.end()) or _TOPIC_BEFORE.search(before)
-            if _relative_who(m, before) or (name == "who" and ELIGIBILITY.search(q)):
+            topic = _TOPIC_AFTER.match(q, m.end()) or _TOPIC_BEFORE.search(before) or eligibility
+            if _relative_who(m, before) or (name == "who" and eligibility):
                 continue
             if INTERROGATIVE.search(m.group()):
                 found.add(name)
@@ -278,15 +280,12 @@ def expected_types(question: str) -> set[str]:
     if "amount" in found and _CHANGE.search(q):
         found.discard("amount")
         found.add("figure")
-    # A count of something named asks for a number with that thing's counter.
-    things = counted(q) if "count" in found else []
-    if things:
-        found.discard("count")
-        found |= {f"count:{k}" for k in things}
-    channels = [c for c, (asked, _) in _CHANNELS.items() if asked.search(q)] if "contact" in found else []
-    if channels:
-        found.discard("contact")
-        found |= {f"contact:{c}" for c in channels}
+    # A count of something named asks for a number with that thing's counter; a contact, for the channel named.
+    finer = {"count": counted(q) if "count" in found else [],
+             "contact": [c for c, (asked, _) in _CHANNELS.items() if asked.search(q)] if "contact" in found else []}
+    for broad, named in finer.items():
+        if named:
+            found = (found - {broad}) | {f"{broad}:{k}" for k in named}
     return found
 
 

@@ -21,6 +21,7 @@ from service.answer_types import expected_types, states
         ("何団体が登録しましたか", {"count:organizations"}),
         ("How many businesses used the program?", {"count:companies"}),
         ("What's the extension number of the legal department?", {"contact:phone"}),  # no count
+        ("How much is the examination fee reduced for startups?", {"figure"}),  # by how much, not a price
         ("How many free consultations can we get a year?", {"count:cases", "count:times"}),
         ("How many are there?", {"count"}),
         ("生産者は何戸ですか", {"count"}),  # any Japanese counter: households, machines, venues …
@@ -177,6 +178,8 @@ def test_question_types_come_from_interrogatives(question: str, types: set[str])
         ("FAX:045-555-0279", "contact:fax", True),
         # An extension is a phone number: 「内線は」 and "extension number" are answered by it.
         ("法務部 知財グループ（内線2450）", "contact:phone", True),
+        ("Startups receive a two-thirds reduction of the fee.", "figure", True),
+        ("手数料が半額になります。", "figure", True),
         ("法務部 知財グループ（内線2450）", "contact", True),
         ("Legal department (ext. 2450)", "contact:phone", True),
         ("内線でご連絡ください。", "contact:phone", False),
