@@ -41,6 +41,12 @@ class Hit(BaseModel):
     text_en: str | None = None
     channels: dict[str, int] = Field(default_factory=dict, description="Rank of this chunk in each retrieval channel.")
 
+    @property
+    def translation(self) -> str | None:
+        """The passage's reference translation, if it has one. An English passage's ``text_en`` is the passage itself
+        (ingest.translation.own_english), which no one should be shown twice or told is a translation."""
+        return None if self.text_en == self.text else self.text_en
+
 
 class Citation(BaseModel):
     n: int

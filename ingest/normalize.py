@@ -24,8 +24,8 @@ from ingest.sections import heading_level, plain_heading
 # inside brackets (「（消費税を除く。）」); 8: a Markdown title heading that differs from the loaded title only in
 # width (「（2025年）」 vs 「(2025年)」) leaves the section paths (ingest/sections.py); 9: an article of a rule book
 # under its caption (「（目的）」 then 「第1条 …」) is a section; 10: a table row is one sentence, whatever full stops
-# its cells hold (core/text.py).
-NORMALIZER_VERSION = "10"
+# its cells hold (core/text.py); 11: an English passage is its own English text (ingest/translation.own_english).
+NORMALIZER_VERSION = "11"
 
 _SENTENCE_END = set("。．！？!?")
 # Lines that start with these are structure (headings, list items, figures), never the tail of a cut sentence.

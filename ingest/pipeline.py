@@ -27,7 +27,7 @@ from ingest.store import (
     write_index,
     writer_lock,
 )
-from ingest.translation import attach_translations
+from ingest.translation import attach_translations, own_english
 from ingest.vectors import PassageVectors
 
 log = get_logger("ipqa.ingest")
@@ -198,6 +198,7 @@ def ingest(
                         attach_translations(chunks, norm.text, sidecar)
                     except ValueError as exc:
                         log.warning("translation_skipped", file=str(sidecar), reason=str(exc))
+                own_english(chunks, norm.text)
                 if not chunks:
                     msg = f"{path}: no text chunks after normalization, skipped"
                     log.warning("document_skipped", reason=msg)

@@ -48,3 +48,19 @@ def attach_translations(chunks: list[Chunk], doc_text: str, sidecar: Path) -> in
             chunk.text_en = " ".join(r[2] for r in rows)
             aligned += len(rows)
     return aligned
+
+
+def own_english(chunks: list[Chunk], doc_text: str) -> int:
+    """An English passage (a user's English document) is its own English text: fill ``text_en`` and ``en_sentences``
+    of each untranslated English chunk with itself, so that English questions read it as they read a translated
+    passage (its words in the English BM25, its sentences compared and quoted as English) instead of as Japanese
+    text to be reached through the bilingual dictionary. Returns the number of chunks marked."""
+    marked = 0
+    for chunk in chunks:
+        if chunk.text_en or chunk.lang != "en":
+            continue
+        chunk.en_sentences = [(sp.start, sp.end, doc_text[sp.start : sp.end])
+                              for sp in split_sentences(doc_text, chunk.start, chunk.end)]
+        chunk.text_en = chunk.text
+        marked += 1
+    return marked

@@ -228,7 +228,7 @@ class AnswerService:
             out.append(Citation(
                 n=i, chunk_id=h.chunk_id, doc_id=h.doc_id, section_path=h.section_path,
                 quote=h.text[quote_start:quote_end], start=h.start + quote_start, end=h.start + quote_end,
-                text=h.text, text_en=h.text_en,
+                text=h.text, text_en=h.translation,
             ))
         return out
 

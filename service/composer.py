@@ -12,7 +12,7 @@ import re
 from core.contracts import Citation
 from service.announced import announces
 from service.reader import Candidate
-from service.verifier import EN_LEAD, EN_LEAD_JA_ONLY, NUMBERED_ITEM
+from service.verifier import EN_LEAD, EN_LEAD_JA_ONLY, EN_LEAD_SOURCE, NUMBERED_ITEM
 
 _BULLET = re.compile(r"^(?:[-*+]\s*)?[・●○]\s*|^[-*+]\s+")
 
@@ -31,8 +31,8 @@ def compose(chosen: list[Candidate], lang: str, as_list: bool = False) -> tuple[
         if cit is None:
             cit = Citation(
                 n=len(citations) + 1, chunk_id=c.hit.chunk_id, doc_id=c.hit.doc_id, section_path=c.hit.section_path,
-                quote=c.text, start=c.start, end=c.end, text=c.hit.text, text_en=c.hit.text_en,
-                quote_en=c.en,
+                quote=c.text, start=c.start, end=c.end, text=c.hit.text, text_en=c.hit.translation,
+                quote_en=c.en if c.hit.translation else None,
             )
             citations[c.hit.chunk_id] = cit
         else:
@@ -41,7 +41,7 @@ def compose(chosen: list[Candidate], lang: str, as_list: bool = False) -> tuple[
             rel = c.hit.start
             cit.start, cit.end = start, end
             cit.quote = c.hit.text[start - rel : end - rel]
-            cit.quote_en = " ".join(x for x in (cit.quote_en, c.en) if x) or None
+            cit.quote_en = (" ".join(x for x in (cit.quote_en, c.en) if x) or None) if cit.text_en else None
         if lang == "en":
             # A Japanese heading in an English answer is a name: in double quotes.
             label = f"\"{display_text(c.label)}\": " if c.label else ""
@@ -55,6 +55,8 @@ def compose(chosen: list[Candidate], lang: str, as_list: bool = False) -> tuple[
         intro = 1 if chosen and announces(chosen[0].text) else 0
         lines = lines[:intro] + [line if NUMBERED_ITEM.match(line) else bullet + line for line in lines[intro:]]
     if lang == "en":
-        lead = EN_LEAD if all(c.en for c in chosen) else EN_LEAD_JA_ONLY
+        translated = all(c.en for c in chosen)
+        original = translated and all(c.hit.translation is None for c in chosen)  # an English document's own words
+        lead = EN_LEAD_SOURCE if original else EN_LEAD if translated else EN_LEAD_JA_ONLY
         return lead + "\n" + ("\n" if as_list else " ").join(lines), list(citations.values())
     return ("\n" if as_list else "").join(lines), list(citations.values())

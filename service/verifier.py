@@ -30,6 +30,7 @@ Similarity = Callable[[str, str], float]
 # over the length a generic lead-in may have, and was being removed as "unsupported").
 EN_LEAD = "According to the document (unofficial reference translation of the Japanese text):"
 EN_LEAD_JA_ONLY = "The document says (Japanese original):"
+EN_LEAD_SOURCE = "The document says:"  # an English document, quoted as it is
 # A numbered item (「1. 予約する。」, ①, "「1. …」" in an English answer) keeps its own number instead of a bullet.
 NUMBERED_ITEM = re.compile(r"^(?:\d{1,2}[.)]\s|[(（]\d{1,2}[)）]|[①-⑳]|「(?:\d{1,2}[.)]\s|[①-⑳]))")
 _ITEM = re.compile(r"^(?:- |・|「?\|)|" + NUMBERED_ITEM.pattern)  # a table row, too: one record per line
@@ -99,7 +100,7 @@ def parse_claims(answer: str) -> list[Claim]:
 def _is_framing(text: str) -> bool:
     """Lead-ins such as "According to the plan:" state nothing that needs a source."""
     t = text.strip()
-    if t in (EN_LEAD, EN_LEAD_JA_ONLY):
+    if t in (EN_LEAD, EN_LEAD_JA_ONLY, EN_LEAD_SOURCE):
         return True
     return len(t) <= 80 and t.endswith((":", "：")) and not unsupported_numbers(t, "") and not named_terms(t)
 
@@ -127,7 +128,7 @@ def supports(claim: str, cit: Citation, similarity: Similarity | None) -> bool:
     if coverage >= LEXICAL_MIN:
         return True
     # An English claim over a passage without English text can only be checked semantically.
-    same_language = _is_ja(claim) or bool(cit.text_en)
+    same_language = _is_ja(claim) == _is_ja(cit.text) or bool(cit.text_en)
     if same_language and coverage < LEXICAL_FLOOR:
         return False
     return similarity is not None and similarity(claim, cit.quote or cit.text) >= SEMANTIC_MIN

@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from core.contracts import Answer, Citation
+from core.text import detect_lang
 from service.schemas import ChatTurn
 from ui.labels import UiLang, t
 
@@ -118,7 +119,7 @@ def citation_html(c: Citation, ui_lang: UiLang, titles: Mapping[str, str], open_
         f'<div class="ipqa-src-head"><span class="ipqa-n">[{c.n}]</span> '
         f'<span class="ipqa-doc">{html.escape(_doc_name(c.doc_id, titles))}</span></div>',
         f'<div class="ipqa-path" title="{html.escape(t("section", ui_lang))}">{_path_html(c.section_path)}</div>',
-        f'<blockquote class="ipqa-passage" lang="ja">{highlight_html(c.text, c.quote)}</blockquote>',
+        f'<blockquote class="ipqa-passage" lang="{detect_lang(c.text)}">{highlight_html(c.text, c.quote)}</blockquote>',
     ]
     if c.text_en:
         parts.append(

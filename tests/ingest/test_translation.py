@@ -23,7 +23,7 @@ from ingest.translate_llm import (
     TranslationUnavailable,
     translate_document,
 )
-from ingest.translation import load_sidecar
+from ingest.translation import load_sidecar, own_english
 from ingest.translation_check import (
     check_file,
     check_translation,
@@ -359,3 +359,17 @@ def test_translate_document_without_llm_is_unavailable(tmp_path: Path) -> None:
 def test_unreachable_llm_is_unavailable(tmp_path: Path) -> None:
     with pytest.raises(TranslationUnavailable, match="LLM request failed"):
         translate_document(_small_doc(tmp_path), _settings("http://127.0.0.1:9/v1"))
+
+
+def test_an_english_passage_is_its_own_english_text() -> None:
+    from core.contracts import Chunk
+
+    doc = "Startups receive a two-thirds reduction. Apply online.\n本制度は中小企業を支援します。"
+    english = Chunk(chunk_id="d#0", doc_id="d", doc_title="d", section_path=[], text=doc[:54], start=0, end=54, lang="en")
+    japanese = Chunk(chunk_id="d#1", doc_id="d", doc_title="d", section_path=[], text=doc[55:], start=55, end=len(doc))
+    translated = Chunk(chunk_id="d#2", doc_id="d", doc_title="d", section_path=[], text=doc[:54], start=0, end=54, lang="en",
+                       text_en="A translation.", en_sentences=[(0, 54, "A translation.")])
+    assert own_english([english, japanese, translated], doc) == 1
+    assert english.text_en == english.text
+    assert english.en_sentences == [(0, 40, "Startups receive a two-thirds reduction."), (41, 54, "Apply online.")]
+    assert japanese.text_en is None and translated.text_en == "A translation."

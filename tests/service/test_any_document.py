@@ -13,7 +13,7 @@ from core.settings import REPO_ROOT, Settings
 from core.text import canon
 from ingest import ingest, load_document, normalize
 from service.answer import AnswerService
-from service.composer import EN_LEAD_JA_ONLY
+from service.composer import EN_LEAD_JA_ONLY, EN_LEAD_SOURCE
 from service.engine import Engine
 from service.schemas import AskRequest
 from tests.conftest import CORPUS
@@ -118,3 +118,33 @@ def test_second_document_as_pdf_keeps_every_gold_quote(tmp_path: Path) -> None:
 def test_untranslated_passage_is_retrieved_first_for_english(mixed: AnswerService) -> None:
     hits = mixed.engine.current.retriever.search("When is the application deadline?", 5).hits
     assert hits[0].doc_id.startswith("guide") and "2025年5月30日" in hits[0].text
+
+
+ENGLISH_GUIDE = """# Patent Fee Relief for Small Businesses
+
+## 1. Who qualifies
+
+Small and medium-sized enterprises with 300 or fewer employees and startups under 10 years old can apply for fee relief.
+
+## 2. What is reduced
+
+The examination request fee is reduced by half. Startups receive a two-thirds reduction of the examination request fee.
+
+## 3. Contact
+
+Fee Relief Desk, Patent Office. Phone: 03-3581-1101 (extension 2105).
+"""
+
+
+def test_an_english_document_is_quoted_as_it_is(tmp_path: Path) -> None:
+    """A user's English document is its own English text: English questions read it as English (no "Japanese
+    original" lead, no duplicate "translation" in the citation) and a reduction by a fraction answers "how much"."""
+    guide = tmp_path / "fee_relief.md"
+    guide.write_text(ENGLISH_GUIDE, encoding="utf-8")
+    svc = _service(tmp_path, [guide])
+    a = svc.ask(AskRequest(question="How much is the examination fee reduced for startups?"))
+    assert not a.abstained, a.answer
+    assert a.answer.startswith(EN_LEAD_SOURCE + " ") and "two-thirds" in a.answer
+    assert all(c.text_en is None and c.quote_en is None for c in a.citations)
+    a = svc.ask(AskRequest(question="Who can apply for fee relief?"))
+    assert not a.abstained and "300 or fewer employees" in a.answer

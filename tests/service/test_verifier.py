@@ -9,7 +9,7 @@ import pytest
 from core.contracts import Citation
 from service.answer import is_refusal
 from service.facts import named_terms, numbers_en, numbers_ja, unsupported_numbers
-from service.verifier import EN_LEAD, EN_LEAD_JA_ONLY, parse_claims, supports, verify
+from service.verifier import EN_LEAD, EN_LEAD_JA_ONLY, EN_LEAD_SOURCE, parse_claims, supports, verify
 
 PIRACY = ("インターネット上の海賊版被害額は2022年で約2兆円(2019年比5倍)に達し、"
           "特に海外発海外向けの海賊版サイトの被害拡大している。")
@@ -110,7 +110,7 @@ def test_framing_line_needs_no_citation() -> None:
     assert result.grounded and result.claims[0].framing
 
 
-@pytest.mark.parametrize("lead", [EN_LEAD, EN_LEAD_JA_ONLY])
+@pytest.mark.parametrize("lead", [EN_LEAD, EN_LEAD_JA_ONLY, EN_LEAD_SOURCE])
 def test_the_composers_own_leads_are_framing(lead: str) -> None:
     # The translation lead is longer than a generic lead-in may be; it was removed as "unsupported" until it was named.
     result = verify(f"{lead}\n{PIRACY_EN} [1]", [cit(1, PIRACY, PIRACY_EN)], no_similarity)

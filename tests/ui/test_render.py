@@ -123,6 +123,14 @@ def test_sources_panel_in_japanese_folds_translation_and_omits_missing_one() -> 
     assert "ipqa-en" not in out
 
 
+def test_an_english_passage_is_marked_as_english() -> None:
+    # A user's English document: its passage is shown once, marked as English for fonts and screen readers.
+    out = sources_html(answer("en", citations=[citation(text=PASSAGE_EN, quote=QUOTE_EN, text_en=None, quote_en=None)]),
+                       "en", TITLES)
+    assert '<blockquote class="ipqa-passage" lang="en">' in out and "ipqa-en" not in out
+    assert '<blockquote class="ipqa-passage" lang="ja">' in sources_html(answer("ja"), "ja", TITLES)
+
+
 def test_sources_panel_escapes_section_paths() -> None:
     out = sources_html(answer("ja", citations=[citation(section_path=["<img src=x onerror=alert(1)>"])]), "ja")
     assert "<img" not in out and "&lt;img src=x onerror=alert(1)&gt;" in out
