@@ -24,8 +24,9 @@ from ingest.sections import heading_level, plain_heading
 # inside brackets (「（消費税を除く。）」); 8: a Markdown title heading that differs from the loaded title only in
 # width (「（2025年）」 vs 「(2025年)」) leaves the section paths (ingest/sections.py); 9: an article of a rule book
 # under its caption (「（目的）」 then 「第1条 …」) is a section; 10: a table row is one sentence, whatever full stops
-# its cells hold (core/text.py); 11: an English passage is its own English text (ingest/translation.own_english).
-NORMALIZER_VERSION = "11"
+# its cells hold (core/text.py); 11: an English passage is its own English text (ingest/translation.own_english);
+# 12: a line wrapped at a fixed width into a figure (「上限は」 / 「20万円です。」) or within English prose is joined.
+NORMALIZER_VERSION = "12"
 
 _SENTENCE_END = set("。．！？!?")
 # Lines that start with these are structure (headings, list items, figures), never the tail of a cut sentence.
@@ -108,9 +109,16 @@ def _page_break_join(m: re.Match[str]) -> str | None:
         return None
     if prev[-1] in _SENTENCE_END or _STRUCTURAL_START.match(prev) or _STRUCTURAL_START.match(nxt):
         return None
-    if not (_is_japanese(prev[-1]) and _is_japanese(nxt[0])) or nxt[0] == "(":
-        return None
-    return ""
+    if _is_japanese(prev[-1]) and _is_japanese(nxt[0]) and nxt[0] != "(":
+        return ""
+    # Text wrapped at a fixed width (a .txt or .md file) within one paragraph: a Japanese line that runs on into a
+    # figure (「…上限は」 / 「20万円です。」), and English prose that continues in lower case ("with 300 or fewer" /
+    # "employees can apply"), which is joined with a space.
+    if m.group() == "\n" and _is_japanese(prev[-1]) and nxt[0].isdigit():
+        return ""
+    if m.group() == "\n" and (prev[-1].islower() or prev[-1] in ",;") and nxt[0].islower() and prev[-1].isascii():
+        return " "
+    return None
 
 
 # PDF text extraction (pypdf) writes a space wherever the font changes, and Japanese text set in a Latin-first font

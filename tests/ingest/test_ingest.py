@@ -42,6 +42,20 @@ def test_page_break_repair_keeps_real_paragraph_ends() -> None:
     assert "である。\n\n## (1) 見出し" in text
 
 
+def test_text_wrapped_at_a_fixed_width_is_one_sentence_again() -> None:
+    raw = ("補助率は出願費用の3分の2で、1者あたりの上限は\n20万円です。\n\n"
+           "Small and medium-sized enterprises with 300 or fewer\nemployees can apply for fee relief.\n\n"
+           "- item one\n- item two\n受付期間\n2025年5月1日から\n\n"
+           "An English line that ends a paragraph\n\nstarts another in lower case")
+    norm = normalize(raw)
+    assert "上限は20万円です。" in norm.text
+    assert "300 or fewer employees can apply" in norm.text
+    assert raw[norm.src[norm.text.index("employees")]] == "e"  # offsets still map back
+    # Lists, short lines and paragraph breaks are left alone.
+    assert "- item one\n- item two\n受付期間\n2025年5月1日から" in norm.text
+    assert "paragraph\n\nstarts" in norm.text
+
+
 def test_offsets_map_back_to_loaded_text() -> None:
     raw = "ＩＰＡＳ　は　知財支援。\r\n\r\n**強調**テキスト"
     norm = normalize(raw)
