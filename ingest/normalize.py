@@ -25,13 +25,17 @@ from ingest.sections import heading_level, plain_heading
 # width (「（2025年）」 vs 「(2025年)」) leaves the section paths (ingest/sections.py); 9: an article of a rule book
 # under its caption (「（目的）」 then 「第1条 …」) is a section; 10: a table row is one sentence, whatever full stops
 # its cells hold (core/text.py); 11: an English passage is its own English text (ingest/translation.own_english);
-# 12: a line wrapped at a fixed width into a figure (「上限は」 / 「20万円です。」) or within English prose is joined.
-NORMALIZER_VERSION = "12"
+# 12: a line wrapped at a fixed width into a figure (「上限は」 / 「20万円です。」) or within English prose is joined;
+# 13: nor is a line that opens a numbered unit (「第2回 …」) joined to the record before it.
+NORMALIZER_VERSION = "13"
 
 _SENTENCE_END = set("。．！？!?")
 # Lines that start with these are structure (headings, list items, figures), never the tail of a cut sentence.
 _STRUCTURAL_START = re.compile(r"^(#|[-*+] |[・●◆■□▪︎○◎※>|]|\(?\d+[).]|\d+\s|第.{1,4}[章節]|図\d|表\d)")
 _GAP = re.compile(r"\n(?:[ \t]*\n)*")
+# A line that opens a numbered unit (「第2回 令和7年10月8日…」, 「第3条 …」) starts a new record, though the line
+# before it, a record of its own, does not end in 。; a unit's own first line may still run on into the next.
+_UNIT_START = re.compile(r"^第\s*[\d一二三四五六七八九十]{1,3}\s*[条回項号]")
 
 
 def _is_japanese(ch: str) -> bool:
@@ -107,7 +111,7 @@ def _page_break_join(m: re.Match[str]) -> str | None:
     prev, nxt = _line_before(text, m.start()), _line_after(text, m.end())
     if not prev or not nxt or len(prev) < 20:
         return None
-    if prev[-1] in _SENTENCE_END or _STRUCTURAL_START.match(prev) or _STRUCTURAL_START.match(nxt):
+    if prev[-1] in _SENTENCE_END or _STRUCTURAL_START.match(prev) or _STRUCTURAL_START.match(nxt) or _UNIT_START.match(nxt):
         return None
     if _is_japanese(prev[-1]) and _is_japanese(nxt[0]) and nxt[0] != "(":
         return ""

@@ -18,6 +18,11 @@ _LIST_ITEM = re.compile(r"^\s*(?:[-*+]\s*|[・●○◆■◇□▪|]|\(?\d{1,2}
 _LINK = re.compile(r"https?://|[\w.+-]+@[\w-]+\.|(?<![\d-])0\d{1,4}-\d{1,4}-\d{3,4}(?![\d-])|内線\s*[:：]?\s*\d")
 
 
+# A record line of a schedule or a fee list (「第2回 令和7年10月8日(水)14時から16時まで オンライン」): a date, a clock
+# time or a price makes it an answer, as a table row is, unless it captions a figure or a table.
+_RECORD = re.compile(r"\d{1,2}月\d{1,2}日|\d{1,2}:\d{2}|\d{1,2}時(?!間)|\d[\d,]*円")
+_CAPTION = re.compile(r"^\s*[図表]\s*\d")
+
 # A Markdown table's rule row (「|---|---|」) or a line of bullets says nothing: no letter, kana, kanji or digit.
 _CONTENT = re.compile(r"[0-9A-Za-z\u3040-\u30ff\u3400-\u9fff\uff10-\uff19]")
 
@@ -47,7 +52,7 @@ def opens_reply(sentence: str, before: str) -> bool:
 def is_statement(sentence: str) -> bool:
     return has_content(sentence) and not _QUESTION.search(sentence) and bool(
         _STATEMENT_END.search(sentence) or _FIELD.match(sentence) or _LIST_ITEM.match(sentence)
-        or _LINK.search(sentence))
+        or _LINK.search(sentence) or (_RECORD.search(sentence) and not _CAPTION.match(sentence)))
 
 
 # A reply that is only yes or no and a predicate (「A. いいえ、できません。」, 「はい。」, "No, you can't."): it says nothing

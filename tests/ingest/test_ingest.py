@@ -56,6 +56,16 @@ def test_text_wrapped_at_a_fixed_width_is_one_sentence_again() -> None:
     assert "paragraph\n\nstarts" in norm.text
 
 
+def test_a_line_opening_a_numbered_unit_is_not_joined_to_the_record_before_it() -> None:
+    raw = ("第1回 令和7年9月10日(水)14時から16時まで 商工会館2階大ホール\n"
+           "第2回 令和7年10月8日(水)14時から16時まで オンライン(Zoom)\n"
+           "第3条 会社は、この規程に定める報奨金を、発明者に対して\n支払うものとする。")
+    text = normalize(raw).text
+    assert "大ホール\n第2回" in text
+    assert "(Zoom)\n第3条" in text
+    assert "発明者に対して支払うものとする。" in text  # a unit's own first line still runs on
+
+
 def test_offsets_map_back_to_loaded_text() -> None:
     raw = "ＩＰＡＳ　は　知財支援。\r\n\r\n**強調**テキスト"
     norm = normalize(raw)

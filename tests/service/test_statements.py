@@ -33,6 +33,10 @@ SENTENCE = "特許庁はIPASの利便性の向上を通して、スタートア�
     # A contact line answers 「問い合わせ先は」 however long the office's name before its number.
     ("かえで市 産業振興課 創業支援係　電話：0299-55-0123（平日8時30分～17時15分）", True),
     ("法務部 知財グループ（内線2450）", True),
+    # A record of a schedule or a price list answers, as a table row does; a caption does not.
+    ("第2回 令和7年10月8日(水)14時から16時まで オンライン(Zoom)", True),
+    ("入館料 500円", True),
+    ("表1 2025年6月2日の調査結果", False),
     ("令和7年度 2025-04-01 改定", False),  # a date is no phone number
     ("内線でのお問い合わせ", False),
     ("|---|---|---|", False),  # a Markdown table's rule row says nothing
