@@ -67,14 +67,14 @@ def canon(text: str) -> str:
 
 # The Western year before each era's first (令和元年 = 2019). Japanese documents date by era (令和6年度, R6年度), English
 # readers and many questions by the Western calendar: figures and years are compared in both.
-ERA_START = {"令和": 2018, "平成": 1988, "昭和": 1925, "reiwa": 2018, "heisei": 1988, "showa": 1925, "r": 2018, "h": 1988}
+_ERA_START = {"令和": 2018, "平成": 1988, "昭和": 1925, "reiwa": 2018, "heisei": 1988, "showa": 1925, "r": 2018, "h": 1988}
 _ERA_YEAR = re.compile(r"(令和|平成|昭和)\s?(元|\d{1,2})(?=\s?年)|\b(Reiwa|Heisei|Showa)\s+(\d{1,2})\b|"
                        r"(?<![A-Za-z])([RH])\s?(\d{1,2})(?=\s?年)", re.I)
 
 
 def _western(m: re.Match[str]) -> str:
     era, num = next((m.group(i), m.group(i + 1)) for i in (1, 3, 5) if m.group(i))
-    return str(ERA_START[era.lower()] + (1 if num == "元" else int(num)))
+    return str(_ERA_START[era.lower()] + (1 if num == "元" else int(num)))
 
 
 def western_years(text: str) -> str:

@@ -13,6 +13,7 @@ import re
 import unicodedata
 
 from retriever.kana import spelled_interrogatives
+from service.statements import PHONE
 
 _MONTHS_EN = r"january|february|march|april|may|june|july|august|september|october|november|december"
 
@@ -83,7 +84,6 @@ _ASKS: dict[str, re.Pattern[str]] = {
 
 # Evidence side: how each kind of fact is written.
 _EMAIL = r"[\w.+-]+@[\w-]+\.[\w.]+"
-_PHONE = r"(?<![\d-])\(?0\d{1,4}\)?[-‐ ]\d{1,4}[-‐ ]\d{3,4}(?![\d-])|\+\d{1,3}[- ]\d|内線\s*[:：]?\s*\d|\bext(?:ension|\.)\s*\d"
 _SHARE = r"\d[\d.]*\s*(?:%|パーセント|割)|半分|半数|\bhalf\b|\bpercent\b"
 # A span counted to or from an event (「60日前まで」, 「30日以内」): a deadline as much as a duration.
 _SPAN_UNIT = r"(?:営業日|日|週間?|か月|ヶ月|カ月|年)"
@@ -127,7 +127,7 @@ _STATES: dict[str, re.Pattern[str]] = {
         rf"(?:最長|最大|最短|最低|約|通算)\s*\d+\s*{_SPAN_UNIT}|(?<![\d和成])\d{{1,2}}\s*(?:年|か月|ヶ月|カ月)(?!\s*[度\d月目])",
         re.I),
     "contact": re.compile(
-        rf"\d{{2,4}}-\d{{2,4}}-\d{{3,4}}|{_EMAIL}|https?://\S+|電話|TEL|窓口|相談室|問い?合わせ|{_PHONE}", re.I),
+        rf"\d{{2,4}}-\d{{2,4}}-\d{{3,4}}|{_EMAIL}|https?://\S+|電話|TEL|窓口|相談室|問い?合わせ|{PHONE}", re.I),
     "place": re.compile(
         r"[一-龥ァ-ヴー]{1,8}(?:都|道|府|県|市|区|町|村|国|地域|会場|ビル|階|センター|事務所|会館|会議室|ホール)|"
         r"[ぁ-ん]{2,5}(?:市|町|村)|\d+\s*階|\b(?:in|at) [A-Z][a-z]+|"
@@ -170,7 +170,7 @@ for _kind, (_ja, _en) in _COUNTED.items():
 # contact in general.
 _CHANNELS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
     "phone": (re.compile(r"電話番号|内線|\b(?:tele)?phone (?:number|no|extension)\b|\bextension (?:number|no)\b", re.I),
-              re.compile(_PHONE, re.I)),
+              re.compile(PHONE, re.I)),
     "fax": (re.compile(r"(?:FAX|ファクス|ファックス)\s*番号|\bfax (?:number|no)\b", re.I),
             re.compile(r"(?:FAX|ファクス|ファックス)\s*(?:番号)?\s*[:：]?\s*\(?\d", re.I)),
     "email": (re.compile(r"メールアドレス|\be-?mail address\b", re.I), re.compile(_EMAIL)),

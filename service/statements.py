@@ -13,9 +13,12 @@ _FIELD = re.compile(r"^[^:：。?？]{1,15}[:：]\s*\S")
 # A statute's items are numbered in kanji and spaced (「一　AGPL-3.0のOSSを…組み込むこと」: the 号 of an article).
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+]\s*|[・●○◆■◇□▪|]|\(?\d{1,2}[).]\s|[①-⑳]|[(（][一二三四五六七八九十\d]+[)）]|"
                         r"[一二三四五六七八九十]{1,3}\s)")
+# A phone number as it is written, an extension being one (「内線2450」, "ext. 2450"); service/answer_types reads the
+# same pattern as the fact a 「電話番号は」 question asks for.
+PHONE = r"(?<![\d-])\(?0\d{1,4}\)?[-‐ ]\d{1,4}[-‐ ]\d{3,4}(?![\d-])|\+\d{1,3}[- ]\d|内線\s*[:：]?\s*\d|\bext(?:ension|\.)\s*\d"
 # A web or mail address, a phone number or an extension (「産業振興課 創業支援係　電話：0299-55-0123」, 「法務部 知財
 # グループ（内線2450）」: a contact line is an answer however long the office's name before it).
-_LINK = re.compile(r"https?://|[\w.+-]+@[\w-]+\.|(?<![\d-])0\d{1,4}-\d{1,4}-\d{3,4}(?![\d-])|内線\s*[:：]?\s*\d")
+_LINK = re.compile(rf"https?://|[\w.+-]+@[\w-]+\.|{PHONE}", re.I)
 
 
 # A record line of a schedule or a fee list (「第2回 令和7年10月8日(水)14時から16時まで オンライン」): a date, a clock
